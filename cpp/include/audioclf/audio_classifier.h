@@ -1,0 +1,103 @@
+// AudioClassifier: a TFLite audio classification model run on LiteRT.
+//
+//   audioclf::AudioClassifierOptions options;
+//   options.base_options.file_name = "yamnet.tflite";
+//   options.base_options.litert_library = "/path/to/libLiteRt.so";
+//   auto classifier = audioclf::AudioClassifier::CreateFromOptions(options);
+//   audioclf::AudioBuffer buffer = classifier->CreateInputAudioBuffer();
+//   buffer.Load(samples, frames);
+//   audioclf::ClassificationResult result = classifier->Classify(buffer);
+//
+// Results equal the TFLite Task Library's AudioClassifier on the same model
+// and samples. Classify may be called from any thread; calls on one
+// classifier are serialized.
+#ifndef AUDIOCLF_AUDIO_CLASSIFIER_H_
+#define AUDIOCLF_AUDIO_CLASSIFIER_H_
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "audioclf/audio/audio_buffer.h"
+#include "audioclf/audio/audio_format.h"
+#include "audioclf/model/model_metadata.h"
+#include "audioclf/model/tflite_model.h"
+#include "audioclf/processor/classification_postprocessor.h"
+#include "audioclf/processor/classification_result.h"
+#include "audioclf/runtime/compiled_model.h"
+
+namespace audioclf {
+
+struct BaseOptions {
+  std::string file_name;     // path of the .tflite model
+  std::string file_content;  // or the model's bytes (used when non-empty)
+  int num_threads = -1;      // -1: LiteRT's default (one thread)
+  // libLiteRt.so to load; empty: $AUDIOCLF_LITERT_LIBRARY.
+  std::string litert_library;
+};
+
+struct AudioClassifierOptions {
+  BaseOptions base_options;
+  ClassificationOptions classification_options;
+  // For models without audio metadata; when set, must agree with metadata.
+  uint32_t sample_rate = 0;
+  uint32_t channels = 0;
+  // A label file (one label per line) for a single-head model without
+  // labels in its metadata.
+  std::string label_file;
+};
+
+// What a model is, as the CLI's `info` and Python's introspection show it.
+struct ModelDescription {
+  std::string source;
+  AudioFormat audio_format;
+  size_t input_samples = 0;  // frames * channels
+  bool has_metadata = false;
+  std::string name;
+  std::string version;
+  std::vector<TensorInfo> outputs;
+  std::vector<ClassificationHead> heads;
+  std::vector<std::string> locales;  // of all label files, sorted
+};
+
+class AudioClassifier {
+ public:
+  // Throws Error(kInvalidArgument) for a bad model, metadata or option and
+  // Error(kRuntime) when the runtime cannot be loaded or fails.
+  static std::unique_ptr<AudioClassifier> CreateFromOptions(
+      const AudioClassifierOptions& options);
+
+  // Classifies the buffer's window. Its format and size must be the model's.
+  ClassificationResult Classify(const AudioBuffer& buffer);
+  // Classifies exactly one window of interleaved float32 frames.
+  ClassificationResult Classify(const float* interleaved, size_t frames);
+
+  const AudioFormat& required_audio_format() const { return format_; }
+  // Samples (frames * channels) the model consumes per window, as the Task
+  // Library reports it.
+  size_t required_input_buffer_size() const { return window_frames_ * format_.channels; }
+  size_t window_frames() const { return window_frames_; }
+  AudioBuffer CreateInputAudioBuffer() const;
+  const ModelDescription& description() const { return description_; }
+  const AudioClassifierOptions& options() const { return options_; }
+
+ private:
+  AudioClassifier() = default;
+  ClassificationResult RunAndPostprocess();  // with mutex_ held
+
+  AudioClassifierOptions options_;
+  AudioFormat format_;
+  size_t window_frames_ = 0;
+  ModelDescription description_;
+  std::unique_ptr<CompiledModel> model_;
+  std::vector<ClassificationPostprocessor> postprocessors_;
+  // LiteRT lists outputs in signature order; heads follow the subgraph's.
+  std::vector<size_t> output_order_;
+  std::mutex mutex_;
+};
+
+}  // namespace audioclf
+
+#endif  // AUDIOCLF_AUDIO_CLASSIFIER_H_

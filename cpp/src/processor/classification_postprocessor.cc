@@ -1,0 +1,264 @@
+#include "audioclf/processor/classification_postprocessor.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "audioclf/error.h"
+
+namespace audioclf {
+namespace {
+
+const AssociatedFile* FindFile(const TensorMetadata& metadata,
+                               AssociatedFileType type,
+                               const std::string* locale) {
+  for (const AssociatedFile& file : metadata.associated_files) {
+    if (file.type == type && (locale == nullptr || file.locale == *locale)) {
+      return &file;
+    }
+  }
+  return nullptr;
+}
+
+std::string ReadAssociatedFile(const ZipArchive* files,
+                               const AssociatedFile& file,
+                               const std::string& source) {
+  if (files == nullptr) {
+    ThrowInvalidArgument(source + ": metadata names associated file '" +
+                         file.name +
+                         "' but the model has no zip archive of associated "
+                         "files appended");
+  }
+  if (!files->Contains(file.name)) {
+    ThrowInvalidArgument(source + ": associated file '" + file.name +
+                         "' named in the metadata is missing from the "
+                         "model's zip archive");
+  }
+  return files->Read(file.name);
+}
+
+}  // namespace
+
+void ClassificationOptions::Validate() const {
+  if (max_results == 0) {
+    ThrowInvalidArgument("max_results: value must be != 0 (-1 keeps all)");
+  }
+  if (!category_name_allowlist.empty() && !category_name_denylist.empty()) {
+    ThrowInvalidArgument(
+        "category_name_allowlist and category_name_denylist are mutually "
+        "exclusive options: set at most one");
+  }
+}
+
+std::vector<std::string> ParseLabelFile(const std::string& contents,
+                                        const std::string& source) {
+  if (contents.empty()) ThrowInvalidArgument(source + ": label file is empty");
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= contents.size()) {
+    size_t end = contents.find('\n', start);
+    if (end == std::string::npos) end = contents.size();
+    std::string line = contents.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  // A file ending in '\n' yields one empty last line, which is not a label.
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+ClassificationHead BuildClassificationHead(const TensorMetadata* metadata,
+                                           const ZipArchive* files,
+                                           const std::string& locale,
+                                           const std::string& source) {
+  ClassificationHead head;
+  if (metadata == nullptr) return head;
+  head.name = metadata->name;
+  const AssociatedFile* labels_file =
+      FindFile(*metadata, AssociatedFileType::kTensorAxisLabels, nullptr);
+  if (labels_file != nullptr) {
+    std::string label_source = source + ": " + labels_file->name;
+    head.labels = ParseLabelFile(
+        ReadAssociatedFile(files, *labels_file, source), label_source);
+    const AssociatedFile* names_file =
+        FindFile(*metadata, AssociatedFileType::kTensorAxisLabels, &locale);
+    if (names_file != nullptr) {
+      head.display_names = ParseLabelFile(
+          ReadAssociatedFile(files, *names_file, source),
+          source + ": " + names_file->name);
+      if (head.display_names.size() != head.labels.size()) {
+        ThrowInvalidArgument(source + ": display names file '" +
+                             names_file->name + "' has " +
+                             std::to_string(head.display_names.size()) +
+                             " lines but labels file '" + labels_file->name +
+                             "' has " + std::to_string(head.labels.size()));
+      }
+    }
+  }
+  if (metadata->score_threshold) head.score_threshold = *metadata->score_threshold;
+  if (metadata->score_calibration) {
+    if (labels_file == nullptr) {
+      ThrowInvalidArgument(source + ": output '" + metadata->name +
+                           "' has ScoreCalibrationOptions but no "
+                           "TENSOR_AXIS_LABELS file");
+    }
+    const AssociatedFile* calibration_file = FindFile(
+        *metadata, AssociatedFileType::kTensorAxisScoreCalibration, nullptr);
+    if (calibration_file == nullptr) {
+      ThrowInvalidArgument(source + ": output '" + metadata->name +
+                           "' has ScoreCalibrationOptions but no "
+                           "TENSOR_AXIS_SCORE_CALIBRATION file");
+    }
+    head.calibration = std::make_shared<ScoreCalibration>(
+        *metadata->score_calibration,
+        ReadAssociatedFile(files, *calibration_file, source), head.labels,
+        source + ": " + calibration_file->name);
+  }
+  return head;
+}
+
+ClassificationPostprocessor::ClassificationPostprocessor(
+    int head_index, const TensorInfo& output, ClassificationHead head,
+    const ClassificationOptions& options, const std::string& source)
+    : head_index_(head_index), type_(output.type), head_(std::move(head)) {
+  options.Validate();
+  const std::string where =
+      source + ": output tensor " + std::to_string(head_index);
+  const auto& shape = output.shape;
+  bool shape_ok = (shape.size() == 2 && shape[0] == 1) ||
+                  (shape.size() == 4 && shape[0] == 1 && shape[1] == 1 &&
+                   shape[2] == 1);
+  if (!shape_ok || shape.back() <= 0) {
+    std::string dims;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      dims += (i ? "," : "") + std::to_string(shape[i]);
+    }
+    ThrowInvalidArgument(where + " has shape [" + dims +
+                         "], expected [1,N] or [1,1,1,N]");
+  }
+  num_classes_ = shape.back();
+  if (type_ != ElementType::kFloat32 && type_ != ElementType::kUInt8 &&
+      type_ != ElementType::kInt8) {
+    ThrowInvalidArgument(where + " has type " + ElementTypeName(type_) +
+                         ", expected float32, uint8 or int8");
+  }
+  if (type_ != ElementType::kFloat32) {
+    if (!output.quantization) {
+      ThrowInvalidArgument(where + " is " + ElementTypeName(type_) +
+                           " but has no per-tensor quantization parameters");
+    }
+    quantization_ = *output.quantization;
+  }
+  if (!head_.labels.empty() &&
+      head_.labels.size() != static_cast<size_t>(num_classes_)) {
+    ThrowInvalidArgument(where + " has " + std::to_string(num_classes_) +
+                         " classes but its label file has " +
+                         std::to_string(head_.labels.size()) + " labels");
+  }
+  if (!options.category_name_allowlist.empty() ||
+      !options.category_name_denylist.empty()) {
+    if (head_.labels.empty()) {
+      ThrowInvalidArgument(
+          where + (head_.name.empty() ? "" : " ('" + head_.name + "')") +
+          ": category_name_allowlist/denylist need labels, and this head "
+          "has none");
+    }
+    is_allowlist_ = !options.category_name_allowlist.empty();
+    const auto& names = is_allowlist_ ? options.category_name_allowlist
+                                      : options.category_name_denylist;
+    std::unordered_set<std::string> known(head_.labels.begin(),
+                                          head_.labels.end());
+    // Unknown names are ignored, but not all of them.
+    for (const std::string& name : names) {
+      if (known.count(name) != 0) name_filter_.insert(name);
+    }
+    if (name_filter_.empty()) {
+      ThrowInvalidArgument(
+          std::string(is_allowlist_ ? "category_name_allowlist"
+                                    : "category_name_denylist") +
+          ": none of the given names is a label of " + where);
+    }
+    has_name_filter_ = true;
+  }
+  num_results_ = options.max_results >= 0
+                     ? std::min(num_classes_, options.max_results)
+                     : num_classes_;
+  score_threshold_ = options.score_threshold ? *options.score_threshold
+                                             : head_.score_threshold;
+}
+
+Classifications ClassificationPostprocessor::Postprocess(
+    const void* output_data) const {
+  std::vector<std::pair<int, float>> scores;
+  scores.reserve(num_classes_);
+  if (type_ == ElementType::kFloat32) {
+    const float* values = static_cast<const float*>(output_data);
+    for (int j = 0; j < num_classes_; ++j) scores.emplace_back(j, values[j]);
+  } else {
+    // Same expression as the Task Library: float scale times an int.
+    const int zero_point = static_cast<int>(quantization_.zero_point);
+    for (int j = 0; j < num_classes_; ++j) {
+      int q = type_ == ElementType::kUInt8
+                  ? static_cast<const uint8_t*>(output_data)[j]
+                  : static_cast<const int8_t*>(output_data)[j];
+      scores.emplace_back(j, quantization_.scale * (q - zero_point));
+    }
+  }
+
+  if (head_.calibration) {
+    static const std::string kNoLabel;
+    for (auto& entry : scores) {
+      const std::string& label =
+          head_.labels.empty() ? kNoLabel : head_.labels[entry.first];
+      entry.second = head_.calibration->Calibrate(label, entry.second);
+      if (entry.second > 1.0f) {
+        ThrowRuntimeError("head " + std::to_string(head_index_) +
+                          ": calibrated score " + std::to_string(entry.second) +
+                          " for class " + std::to_string(entry.first) +
+                          " is above 1; check the calibration parameters");
+      }
+    }
+  }
+
+  auto by_score = [](const std::pair<int, float>& a,
+                     const std::pair<int, float>& b) {
+    return a.second > b.second;
+  };
+  Classifications out;
+  out.head_index = head_index_;
+  out.head_name = head_.name;
+  auto add = [&](int index, float score) {
+    Category category;
+    category.index = index;
+    category.score = score;
+    if (!head_.labels.empty()) category.category_name = head_.labels[index];
+    if (!head_.display_names.empty()) {
+      category.display_name = head_.display_names[index];
+    }
+    out.categories.push_back(std::move(category));
+  };
+  if (!has_name_filter_) {
+    std::partial_sort(scores.begin(), scores.begin() + num_results_,
+                      scores.end(), by_score);
+    for (int j = 0; j < num_results_; ++j) {
+      if (scores[j].second < score_threshold_) break;
+      add(scores[j].first, scores[j].second);
+    }
+  } else {
+    std::sort(scores.begin(), scores.end(), by_score);
+    for (const auto& entry : scores) {
+      if (entry.second < score_threshold_ ||
+          static_cast<int>(out.categories.size()) >= num_results_) {
+        break;
+      }
+      bool listed = name_filter_.count(head_.labels[entry.first]) != 0;
+      if (listed != is_allowlist_) continue;
+      add(entry.first, entry.second);
+    }
+  }
+  return out;
+}
+
+}  // namespace audioclf

@@ -1,0 +1,189 @@
+#include "audioclf/runtime/compiled_model.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "audioclf/error.h"
+#include "runtime/litert_api.h"
+
+namespace audioclf {
+namespace {
+
+constexpr size_t kTensorAlignment = 64;
+
+ElementType FromLiteRtType(int type) {
+  switch (type) {
+    case kLiteRtElementTypeFloat32: return ElementType::kFloat32;
+    case kLiteRtElementTypeInt32: return ElementType::kInt32;
+    case kLiteRtElementTypeUInt8: return ElementType::kUInt8;
+    case kLiteRtElementTypeInt64: return ElementType::kInt64;
+    case kLiteRtElementTypeBool: return ElementType::kBool;
+    case kLiteRtElementTypeInt16: return ElementType::kInt16;
+    case kLiteRtElementTypeInt8: return ElementType::kInt8;
+    case kLiteRtElementTypeFloat16: return ElementType::kFloat16;
+    default: return ElementType::kUnknown;
+  }
+}
+
+void Check(LiteRtStatus status, const std::string& what,
+           const std::string& source) {
+  if (status != kLiteRtStatusOk) {
+    ThrowRuntimeError(source + ": " + what + " failed with LiteRT status " +
+                      std::to_string(status));
+  }
+}
+
+void FreeString(void* payload) { std::free(payload); }
+
+}  // namespace
+
+CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
+                             int num_threads)
+    : model_(std::move(model)) {
+  const LiteRtApi& api = model_->runtime()->api();
+  const std::string& source = model_->source();
+  auto* env = static_cast<LiteRtEnvironment>(model_->runtime()->environment());
+  auto* lite_model = static_cast<LiteRtModel>(model_->model());
+
+  LiteRtOptions options = nullptr;
+  Check(api.LiteRtCreateOptions(&options), "LiteRtCreateOptions", source);
+  try {
+    Check(api.LiteRtSetOptionsHardwareAccelerators(options,
+                                                   kLiteRtHwAcceleratorCpu),
+          "LiteRtSetOptionsHardwareAccelerators", source);
+    if (num_threads > 0) {
+      // XNNPACK reads its thread count from a TOML payload; the options own
+      // it once added and free it with FreeString.
+      std::string toml = "num_threads = " + std::to_string(num_threads) + "\n";
+      char* payload = static_cast<char*>(std::malloc(toml.size() + 1));
+      if (payload == nullptr) ThrowRuntimeError("out of memory");
+      std::memcpy(payload, toml.c_str(), toml.size() + 1);
+      LiteRtOpaqueOptions xnnpack = nullptr;
+      LiteRtStatus status = api.LiteRtCreateOpaqueOptions(
+          "xnnpack", payload, &FreeString, &xnnpack);
+      if (status != kLiteRtStatusOk) std::free(payload);
+      Check(status, "LiteRtCreateOpaqueOptions(xnnpack)", source);
+      Check(api.LiteRtAddOpaqueOptions(options, xnnpack),
+            "LiteRtAddOpaqueOptions", source);
+    }
+    LiteRtCompiledModel compiled = nullptr;
+    LiteRtStatus status =
+        api.LiteRtCreateCompiledModel(env, lite_model, options, &compiled);
+    if (status != kLiteRtStatusOk || compiled == nullptr) {
+      ThrowInvalidArgument(source + ": LiteRT could not compile the model for "
+                           "the CPU (status " + std::to_string(status) + ")");
+    }
+    compiled_ = compiled;
+  } catch (...) {
+    api.LiteRtDestroyOptions(options);
+    throw;
+  }
+  api.LiteRtDestroyOptions(options);
+
+  LiteRtSignature signature = nullptr;
+  LiteRtParamIndex num_inputs = 0, num_outputs = 0;
+  auto bind = [&](bool is_input, LiteRtParamIndex index) {
+    LiteRtTensor tensor = nullptr;
+    const char* kind = is_input ? "input" : "output";
+    Check(is_input ? api.LiteRtGetSignatureInputTensorByIndex(signature, index,
+                                                              &tensor)
+                   : api.LiteRtGetSignatureOutputTensorByIndex(signature, index,
+                                                               &tensor),
+          std::string("getting ") + kind + " tensor " + std::to_string(index),
+          source);
+    LiteRtRankedTensorType ranked;
+    std::memset(&ranked, 0, sizeof(ranked));
+    Check(api.LiteRtGetRankedTensorType(tensor, &ranked),
+          std::string("reading the type of ") + kind + " tensor " +
+              std::to_string(index),
+          source);
+    Tensor info;
+    const char* name = nullptr;
+    if (api.LiteRtGetTensorName != nullptr &&
+        api.LiteRtGetTensorName(tensor, &name) == kLiteRtStatusOk &&
+        name != nullptr) {
+      info.name = name;
+    }
+    info.type = FromLiteRtType(ranked.element_type);
+    size_t element_size = ElementSize(info.type);
+    if (element_size == 0) {
+      ThrowInvalidArgument(source + ": " + kind + " tensor " +
+                           std::to_string(index) +
+                           " has unsupported element type " +
+                           std::to_string(ranked.element_type));
+    }
+    size_t count = 1;
+    for (unsigned d = 0; d < ranked.layout.rank && d < 8; ++d) {
+      int32_t dim = ranked.layout.dimensions[d];
+      if (dim <= 0) {
+        ThrowInvalidArgument(source + ": " + kind + " tensor " +
+                             std::to_string(index) +
+                             " has a dynamic or empty dimension (" +
+                             std::to_string(dim) + ")");
+      }
+      info.shape.push_back(dim);
+      count *= static_cast<size_t>(dim);
+    }
+    info.byte_size = count * element_size;
+    size_t padded = (info.byte_size + kTensorAlignment - 1) / kTensorAlignment *
+                    kTensorAlignment;
+    info.data = std::aligned_alloc(kTensorAlignment, padded);
+    if (info.data == nullptr) ThrowRuntimeError("out of memory for tensors");
+    std::memset(info.data, 0, padded);
+    (is_input ? inputs_ : outputs_).push_back(info);
+    LiteRtTensorBuffer buffer = nullptr;
+    Check(api.LiteRtCreateTensorBufferFromHostMemory(
+              &ranked, info.data, info.byte_size, nullptr, &buffer),
+          std::string("binding ") + kind + " tensor " + std::to_string(index),
+          source);
+    (is_input ? input_buffers_ : output_buffers_).push_back(buffer);
+  };
+  try {
+    Check(api.LiteRtGetModelSignature(lite_model, 0, &signature),
+          "LiteRtGetModelSignature", source);
+    Check(api.LiteRtGetNumSignatureInputs(signature, &num_inputs),
+          "LiteRtGetNumSignatureInputs", source);
+    Check(api.LiteRtGetNumSignatureOutputs(signature, &num_outputs),
+          "LiteRtGetNumSignatureOutputs", source);
+    for (LiteRtParamIndex i = 0; i < num_inputs; ++i) bind(true, i);
+    for (LiteRtParamIndex i = 0; i < num_outputs; ++i) bind(false, i);
+  } catch (...) {
+    Release();
+    throw;
+  }
+}
+
+CompiledModel::~CompiledModel() { Release(); }
+
+void CompiledModel::Release() {
+  const LiteRtApi& api = model_->runtime()->api();
+  for (void* b : input_buffers_) {
+    api.LiteRtDestroyTensorBuffer(static_cast<LiteRtTensorBuffer>(b));
+  }
+  for (void* b : output_buffers_) {
+    api.LiteRtDestroyTensorBuffer(static_cast<LiteRtTensorBuffer>(b));
+  }
+  input_buffers_.clear();
+  output_buffers_.clear();
+  for (Tensor& t : inputs_) std::free(t.data);
+  for (Tensor& t : outputs_) std::free(t.data);
+  inputs_.clear();
+  outputs_.clear();
+  if (compiled_ != nullptr) {
+    api.LiteRtDestroyCompiledModel(static_cast<LiteRtCompiledModel>(compiled_));
+    compiled_ = nullptr;
+  }
+}
+
+void CompiledModel::Run() {
+  const LiteRtApi& api = model_->runtime()->api();
+  LiteRtStatus status = api.LiteRtRunCompiledModel(
+      static_cast<LiteRtCompiledModel>(compiled_), 0, input_buffers_.size(),
+      reinterpret_cast<LiteRtTensorBuffer*>(input_buffers_.data()),
+      output_buffers_.size(),
+      reinterpret_cast<LiteRtTensorBuffer*>(output_buffers_.data()));
+  Check(status, "running the model", model_->source());
+}
+
+}  // namespace audioclf

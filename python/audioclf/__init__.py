@@ -1,0 +1,33 @@
+"""audioclf: fast audio classification on LiteRT (TensorFlow Lite).
+
+A C++ core (model and metadata parsing, audio buffering, inference through
+the LiteRT C API, post-processing) with a Python API that is a drop-in for
+``tflite_support.task.audio``.
+"""
+
+from __future__ import annotations
+
+from audioclf._core import (
+    AudioClassifierOptions,
+    AudioFormat,
+    BaseOptions,
+    Category,
+    ClassificationOptions,
+    ClassificationResult,
+    Classifications,
+)
+from audioclf.audio_classifier import AudioClassifier
+from audioclf.tensor_audio import TensorAudio
+
+__all__ = [
+    "AudioClassifier",
+    "AudioClassifierOptions",
+    "AudioFormat",
+    "BaseOptions",
+    "Category",
+    "ClassificationOptions",
+    "ClassificationResult",
+    "Classifications",
+    "TensorAudio",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,94 @@
+"""TensorAudio: the audio window a classifier consumes, stored in C++."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audioclf import _core
+from audioclf._core import AudioFormat
+
+
+class TensorAudio:
+    """Holds the latest ``buffer_size`` frames of audio, like tflite-support's
+    ``TensorAudio``, but in a C++ circular buffer: loading appends without
+    shifting the whole buffer, and classification copies the window straight
+    into the model's input tensor.
+
+    ``buffer_size`` counts frames. For a multi-channel model the buffer holds
+    exactly the frames the model consumes (tflite-support holds twice as many
+    and feeds the oldest half).
+    """
+
+    def __init__(self, audio_format: AudioFormat, buffer_size: int) -> None:
+        if buffer_size <= 0:
+            raise ValueError(f"buffer_size: must be > 0 frames, got {buffer_size}")
+        self._buffer = _core.AudioBuffer(audio_format, int(buffer_size))
+
+    @classmethod
+    def create_from_wav_file(
+        cls, file_name: str, sample_count: int, offset: int = 0
+    ) -> TensorAudio:
+        """Reads ``sample_count`` frames starting at frame ``offset`` of a WAV file.
+
+        A file shorter than ``offset + sample_count`` frames leaves the start
+        of the buffer zeroed (the frames read are the latest).
+        """
+        if sample_count <= 0:
+            raise ValueError(f"sample_count: must be > 0, got {sample_count}")
+        if offset < 0:
+            raise ValueError(f"offset: must be >= 0, got {offset}")
+        reader = _core.WavReader(str(file_name))
+        info = reader.info
+        tensor = cls(AudioFormat(info.channels, info.sample_rate), sample_count)
+        frames = reader.read(offset, sample_count)
+        if len(frames):
+            tensor._buffer.load(frames)
+        return tensor
+
+    def clear(self) -> None:
+        """Zeroes the buffer."""
+        self._buffer.clear()
+
+    def load_from_array(self, src: np.ndarray, offset: int = 0, size: int = -1) -> None:
+        """Appends ``src[offset:offset+size]`` (all if size < 0), keeping the latest frames.
+
+        ``src`` is float32, shaped (frames,) for mono or (frames, channels).
+        It is read in place when C-contiguous.
+        """
+        src = np.asarray(src)
+        if src.dtype != np.float32:
+            raise ValueError(
+                f"src: expected a float32 array, got {src.dtype} "
+                "(int16 PCM: src.astype(np.float32) / 32768)"
+            )
+        if src.ndim == 2 and src.shape[1] != self._buffer.format.channels:
+            raise ValueError(
+                f"src: has {src.shape[1]} channel(s), expected {self._buffer.format.channels}"
+            )
+        if size < 0:
+            size = len(src) - offset
+        if offset < 0 or offset + size > len(src):
+            raise ValueError(
+                f"offset ({offset}) + size ({size}) exceeds the array's {len(src)} frames"
+            )
+        if size == 0:
+            return
+        self._buffer.load(np.ascontiguousarray(src[offset : offset + size]))
+
+    @property
+    def format(self) -> AudioFormat:
+        return self._buffer.format
+
+    @property
+    def buffer_size(self) -> int:
+        """Frames held."""
+        return self._buffer.buffer_frames
+
+    @property
+    def buffer(self) -> np.ndarray:
+        """A copy of the window, oldest frame first, shaped (frames, channels)."""
+        return self._buffer.to_numpy()
+
+    @property
+    def _native(self) -> _core.AudioBuffer:
+        return self._buffer

@@ -1,0 +1,161 @@
+// Binds the classifier and its options. Inference runs with the GIL
+// released; numpy input is read in place through the buffer protocol.
+#include "audioclf/audio_classifier.h"
+
+#include <pybind11/stl.h>
+
+#include "audioclf/error.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace audioclf {
+namespace python {
+namespace {
+
+template <typename T>
+std::vector<T> OrEmpty(const std::optional<std::vector<T>>& v) {
+  return v ? *v : std::vector<T>{};
+}
+
+}  // namespace
+
+void BindAudioClassifier(py::module_& m) {
+  py::class_<BaseOptions>(m, "BaseOptions")
+      .def(py::init([](std::optional<std::string> file_name,
+                       std::optional<py::bytes> file_content, int num_threads,
+                       std::optional<std::string> litert_library) {
+             BaseOptions o;
+             if (file_name) o.file_name = *file_name;
+             if (file_content) o.file_content = *file_content;
+             o.num_threads = num_threads;
+             if (litert_library) o.litert_library = *litert_library;
+             return o;
+           }),
+           py::arg("file_name") = py::none(), py::arg("file_content") = py::none(),
+           py::arg("num_threads") = -1, py::arg("litert_library") = py::none())
+      .def_readwrite("file_name", &BaseOptions::file_name)
+      .def_property(
+          "file_content",
+          [](const BaseOptions& o) { return py::bytes(o.file_content); },
+          [](BaseOptions& o, py::bytes b) { o.file_content = b; })
+      .def_readwrite("num_threads", &BaseOptions::num_threads)
+      .def_readwrite("litert_library", &BaseOptions::litert_library);
+
+  py::class_<ClassificationOptions>(m, "ClassificationOptions")
+      .def(py::init([](std::optional<float> score_threshold,
+                       std::optional<std::vector<std::string>> allowlist,
+                       std::optional<std::vector<std::string>> denylist,
+                       std::optional<std::string> locale,
+                       std::optional<int> max_results) {
+             ClassificationOptions o;
+             o.score_threshold = score_threshold;
+             o.category_name_allowlist = OrEmpty(allowlist);
+             o.category_name_denylist = OrEmpty(denylist);
+             if (locale) o.display_names_locale = *locale;
+             if (max_results) o.max_results = *max_results;
+             return o;
+           }),
+           py::arg("score_threshold") = py::none(),
+           py::arg("category_name_allowlist") = py::none(),
+           py::arg("category_name_denylist") = py::none(),
+           py::arg("display_names_locale") = py::none(),
+           py::arg("max_results") = py::none())
+      .def_readwrite("score_threshold", &ClassificationOptions::score_threshold)
+      .def_readwrite("category_name_allowlist",
+                     &ClassificationOptions::category_name_allowlist)
+      .def_readwrite("category_name_denylist",
+                     &ClassificationOptions::category_name_denylist)
+      .def_readwrite("display_names_locale",
+                     &ClassificationOptions::display_names_locale)
+      .def_readwrite("max_results", &ClassificationOptions::max_results);
+
+  py::class_<AudioClassifierOptions>(m, "AudioClassifierOptions")
+      .def(py::init([](std::optional<BaseOptions> base,
+                       std::optional<ClassificationOptions> classification,
+                       uint32_t sample_rate, uint32_t channels,
+                       std::optional<std::string> label_file) {
+             AudioClassifierOptions o;
+             if (base) o.base_options = *base;
+             if (classification) o.classification_options = *classification;
+             o.sample_rate = sample_rate;
+             o.channels = channels;
+             if (label_file) o.label_file = *label_file;
+             return o;
+           }),
+           py::arg("base_options") = py::none(),
+           py::arg("classification_options") = py::none(),
+           py::arg("sample_rate") = 0, py::arg("channels") = 0,
+           py::arg("label_file") = py::none())
+      .def_readwrite("base_options", &AudioClassifierOptions::base_options)
+      .def_readwrite("classification_options",
+                     &AudioClassifierOptions::classification_options)
+      .def_readwrite("sample_rate", &AudioClassifierOptions::sample_rate)
+      .def_readwrite("channels", &AudioClassifierOptions::channels)
+      .def_readwrite("label_file", &AudioClassifierOptions::label_file);
+
+  py::class_<TensorInfo>(m, "TensorInfo")
+      .def_readonly("name", &TensorInfo::name)
+      .def_property_readonly("type",
+                             [](const TensorInfo& t) { return ElementTypeName(t.type); })
+      .def_readonly("shape", &TensorInfo::shape)
+      .def_property_readonly("quantization", [](const TensorInfo& t) -> py::object {
+        if (!t.quantization) return py::none();
+        return py::make_tuple(t.quantization->scale, t.quantization->zero_point);
+      });
+
+  py::class_<ClassificationHead>(m, "ClassificationHead")
+      .def_readonly("name", &ClassificationHead::name)
+      .def_readonly("labels", &ClassificationHead::labels)
+      .def_readonly("display_names", &ClassificationHead::display_names)
+      .def_readonly("score_threshold", &ClassificationHead::score_threshold)
+      .def_property_readonly("has_calibration", [](const ClassificationHead& h) {
+        return static_cast<bool>(h.calibration);
+      });
+
+  py::class_<ModelDescription>(m, "ModelDescription")
+      .def_readonly("source", &ModelDescription::source)
+      .def_readonly("audio_format", &ModelDescription::audio_format)
+      .def_readonly("input_samples", &ModelDescription::input_samples)
+      .def_readonly("has_metadata", &ModelDescription::has_metadata)
+      .def_readonly("name", &ModelDescription::name)
+      .def_readonly("version", &ModelDescription::version)
+      .def_readonly("outputs", &ModelDescription::outputs)
+      .def_readonly("heads", &ModelDescription::heads)
+      .def_readonly("locales", &ModelDescription::locales);
+
+  py::class_<AudioClassifier>(m, "AudioClassifier")
+      .def_static(
+          "create_from_options",
+          [](const AudioClassifierOptions& options) {
+            py::gil_scoped_release release;
+            return AudioClassifier::CreateFromOptions(options);
+          },
+          py::arg("options"))
+      .def(
+          "classify_buffer",
+          [](AudioClassifier& self, const AudioBuffer& buffer) {
+            py::gil_scoped_release release;
+            return self.Classify(buffer);
+          },
+          py::arg("buffer"))
+      .def(
+          "classify_array",
+          [](AudioClassifier& self, const py::buffer& array) {
+            FrameView view =
+                ViewFrames(array, self.required_audio_format().channels, "audio");
+            py::gil_scoped_release release;
+            return self.Classify(view.data, view.frames);
+          },
+          py::arg("array"))
+      .def_property_readonly("required_audio_format",
+                             &AudioClassifier::required_audio_format)
+      .def_property_readonly("required_input_buffer_size",
+                             &AudioClassifier::required_input_buffer_size)
+      .def_property_readonly("window_frames", &AudioClassifier::window_frames)
+      .def_property_readonly("description", &AudioClassifier::description,
+                             py::return_value_policy::reference_internal);
+}
+
+}  // namespace python
+}  // namespace audioclf

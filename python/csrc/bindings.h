@@ -1,0 +1,32 @@
+// Declarations shared by the binding files of audioclf._core.
+#ifndef AUDIOCLF_PYTHON_CSRC_BINDINGS_H_
+#define AUDIOCLF_PYTHON_CSRC_BINDINGS_H_
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <string>
+
+namespace audioclf {
+namespace python {
+
+void BindAudioBuffer(pybind11::module_& m);
+void BindWavReader(pybind11::module_& m);
+void BindClassificationResult(pybind11::module_& m);
+void BindAudioClassifier(pybind11::module_& m);
+
+// A float32 view of a numpy array of audio frames: 1-D (one channel) or 2-D
+// (frames, channels), C-contiguous. Throws ValueError naming `argument` when
+// the dtype, shape or layout is not that, or `channels` does not match.
+struct FrameView {
+  const float* data = nullptr;
+  size_t frames = 0;
+};
+FrameView ViewFrames(const pybind11::buffer& array, size_t channels,
+                     const char* argument);
+
+}  // namespace python
+}  // namespace audioclf
+
+#endif  // AUDIOCLF_PYTHON_CSRC_BINDINGS_H_

@@ -1,0 +1,83 @@
+// Binds the result types, with the Task Library's field names.
+#include "audioclf/processor/classification_result.h"
+
+#include <pybind11/operators.h>
+#include <pybind11/stl.h>
+
+#include <cstdio>
+
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace audioclf {
+namespace python {
+namespace {
+
+std::string Quote(const std::string& s) { return py::repr(py::str(s)); }
+
+std::string Repr(const Category& c) {
+  char score[32];
+  std::snprintf(score, sizeof(score), "%.6g", c.score);
+  return "Category(index=" + std::to_string(c.index) + ", score=" + score +
+         ", display_name=" + Quote(c.display_name) +
+         ", category_name=" + Quote(c.category_name) + ")";
+}
+
+}  // namespace
+
+void BindClassificationResult(py::module_& m) {
+  py::class_<Category>(m, "Category")
+      .def(py::init([](int index, float score, std::string display_name,
+                       std::string category_name) {
+             return Category{index, score, std::move(category_name),
+                             std::move(display_name)};
+           }),
+           py::arg("index") = 0, py::arg("score") = 0.0f,
+           py::arg("display_name") = "", py::arg("category_name") = "")
+      .def_readwrite("index", &Category::index)
+      .def_readwrite("score", &Category::score)
+      .def_readwrite("display_name", &Category::display_name)
+      .def_readwrite("category_name", &Category::category_name)
+      .def("__eq__",
+           [](const Category& a, const Category& b) {
+             return a.index == b.index && a.score == b.score &&
+                    a.display_name == b.display_name &&
+                    a.category_name == b.category_name;
+           })
+      .def("__repr__", &Repr);
+
+  py::class_<Classifications>(m, "Classifications")
+      .def(py::init([](std::vector<Category> categories, int head_index,
+                       std::string head_name) {
+             return Classifications{std::move(categories), head_index,
+                                    std::move(head_name)};
+           }),
+           py::arg("categories") = std::vector<Category>{},
+           py::arg("head_index") = 0, py::arg("head_name") = "")
+      .def_readwrite("categories", &Classifications::categories)
+      .def_readwrite("head_index", &Classifications::head_index)
+      .def_readwrite("head_name", &Classifications::head_name)
+      .def("__repr__", [](const Classifications& c) {
+        std::string out = "Classifications(categories=[";
+        for (size_t i = 0; i < c.categories.size(); ++i) {
+          out += (i ? ", " : "") + Repr(c.categories[i]);
+        }
+        return out + "], head_index=" + std::to_string(c.head_index) +
+               ", head_name=" + Quote(c.head_name) + ")";
+      });
+
+  py::class_<ClassificationResult>(m, "ClassificationResult")
+      .def(py::init([](std::vector<Classifications> classifications) {
+             return ClassificationResult{std::move(classifications)};
+           }),
+           py::arg("classifications") = std::vector<Classifications>{})
+      .def_readwrite("classifications", &ClassificationResult::classifications)
+      .def("__repr__", [](py::object self) {
+        return "ClassificationResult(classifications=" +
+               std::string(py::repr(self.attr("classifications"))) + ")";
+      });
+}
+
+}  // namespace python
+}  // namespace audioclf

@@ -1,0 +1,176 @@
+"""Every bad input is a clear Python exception naming what is wrong."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_builder import (
+    Head,
+    build_model,
+    corrupt_metadata_offset,
+    truncate_zip_entry,
+)
+
+from audioclf import (
+    AudioClassifier,
+    AudioClassifierOptions,
+    BaseOptions,
+    ClassificationOptions,
+    TensorAudio,
+)
+
+N = 800
+HEAD = Head(4, name="h", labels=["a", "b", "c", "d"])
+GOOD = build_model(N, [HEAD])
+
+
+def create(content: bytes, **classification: object) -> AudioClassifier:
+    return AudioClassifier.create_from_options(
+        AudioClassifierOptions(
+            base_options=BaseOptions(file_content=content),
+            classification_options=ClassificationOptions(**classification),
+        )
+    )
+
+
+@pytest.mark.parametrize("cut", [0, 3, 7, 8, 16, 64, 200, len(GOOD) // 2, len(GOOD) - 10])
+def test_truncated_model(cut: int) -> None:
+    with pytest.raises(ValueError, match="model"):
+        create(GOOD[:cut] if cut else b"\0")
+
+
+def test_random_bytes() -> None:
+    rng = np.random.default_rng(7)
+    for size in (4, 100, 5000):
+        with pytest.raises(ValueError):
+            create(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+
+
+def test_random_bytes_after_a_valid_identifier() -> None:
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        blob = bytearray(rng.integers(0, 256, 512, dtype=np.uint8).tobytes())
+        blob[4:8] = b"TFL3"
+        with pytest.raises(ValueError):
+            create(bytes(blob))
+
+
+def test_model_file_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.tflite"
+    with pytest.raises(ValueError, match=str(missing)):
+        AudioClassifier.create_from_file(missing)
+
+
+def test_metadata_offset_past_the_end() -> None:
+    with pytest.raises(ValueError, match="metadata"):
+        create(corrupt_metadata_offset(GOOD))
+
+
+def test_zip_entry_past_the_end() -> None:
+    with pytest.raises(ValueError, match="h_labels.txt|zip"):
+        create(truncate_zip_entry(GOOD))
+
+
+def test_label_file_with_fewer_lines_than_classes() -> None:
+    content = build_model(N, [Head(5, name="h", labels=["a", "b", "c"])])
+    with pytest.raises(ValueError, match="5 classes but its label file has 3"):
+        create(content)
+
+
+def test_allowlist_and_denylist_together() -> None:
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        create(GOOD, category_name_allowlist=["a"], category_name_denylist=["b"])
+
+
+def test_max_results_zero() -> None:
+    with pytest.raises(ValueError, match="max_results"):
+        create(GOOD, max_results=0)
+
+
+def test_allowlist_with_no_known_name() -> None:
+    with pytest.raises(ValueError, match="category_name_allowlist"):
+        create(GOOD, category_name_allowlist=["zebra"])
+
+
+def test_wrong_window_length() -> None:
+    classifier = create(GOOD)
+    with pytest.raises(ValueError, match=f"799 frames; the model's window is {N}"):
+        classifier.classify(np.zeros(N - 1, dtype=np.float32))
+
+
+def test_empty_array() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        create(GOOD).classify(np.zeros(0, dtype=np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int16, np.int32])
+def test_wrong_dtype(dtype: type) -> None:
+    with pytest.raises(ValueError, match="float32"):
+        create(GOOD).classify(np.zeros(N, dtype=dtype))
+
+
+def test_wrong_channel_count() -> None:
+    with pytest.raises(ValueError, match="2 channel"):
+        create(GOOD).classify(np.zeros((N, 2), dtype=np.float32))
+
+
+def test_wrong_sample_rate() -> None:
+    with pytest.raises(ValueError, match="16000 Hz, got 44100"):
+        create(GOOD).classify(np.zeros(N, dtype=np.float32), sample_rate=44100)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_samples(bad: float) -> None:
+    samples = np.zeros(N, dtype=np.float32)
+    samples[123] = bad
+    with pytest.raises(ValueError, match="sample 123 is NaN or infinite"):
+        create(GOOD).classify(samples)
+    tensor = TensorAudio(create(GOOD).required_audio_format, N)
+    with pytest.raises(ValueError, match="sample 123"):
+        tensor.load_from_array(samples)
+
+
+def test_missing_runtime_library(tmp_path: Path) -> None:
+    missing = tmp_path / "libLiteRt.so"
+    options = AudioClassifierOptions(
+        base_options=BaseOptions(file_content=GOOD, litert_library=str(missing))
+    )
+    with pytest.raises(RuntimeError, match=f"cannot load LiteRT library '{missing}'"):
+        AudioClassifier.create_from_options(options)
+
+
+def test_runtime_library_without_the_c_api(tmp_path: Path) -> None:
+    # libz is a real shared library that lacks every LiteRT symbol.
+    import ctypes.util
+
+    libz = ctypes.util.find_library("z")
+    if libz is None:
+        pytest.skip("no libz found to stand in for a wrong library")
+    options = AudioClassifierOptions(
+        base_options=BaseOptions(file_content=GOOD, litert_library=libz)
+    )
+    with pytest.raises(RuntimeError, match="has no symbol 'LiteRtCreateEnvironment'"):
+        AudioClassifier.create_from_options(options)
+
+
+def test_env_var_names_the_library(tmp_path: Path) -> None:
+    # Runs in a subprocess so the process-wide runtime is not already loaded.
+    code = (
+        "from audioclf import *\n"
+        "import sys\n"
+        "try:\n"
+        f"    AudioClassifier.create_from_options(AudioClassifierOptions("
+        f"base_options=BaseOptions(file_content={GOOD[:0]!r} or open({str(tmp_path / 'm.tflite')!r},'rb').read())))\n"
+        "except RuntimeError as e:\n"
+        "    print(e); sys.exit(3)\n"
+    )
+    (tmp_path / "m.tflite").write_bytes(GOOD)
+    env = dict(os.environ, AUDIOCLF_LITERT_LIBRARY=str(tmp_path / "absent.so"))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    assert "absent.so" in proc.stdout
