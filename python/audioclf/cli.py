@@ -28,9 +28,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--top-k", type=int, default=3, help="categories shown per head (default 3)"
     )
     classify.add_argument("--threshold", type=float, default=None, help="minimum score")
-    classify.add_argument(
-        "--locale", default="en", help="locale of display names (default en)"
-    )
+    classify.add_argument("--locale", default="en", help="locale of display names (default en)")
     classify.add_argument("--threads", type=int, default=-1, help="inference threads")
     classify.add_argument(
         "--sample-rate", type=int, default=0, help="sample rate of a model without metadata"

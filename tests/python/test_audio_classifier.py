@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import audioclf
 import numpy as np
 import pytest
-from model_builder import Head, build_model, calibrate_scores, reference_scores
-
-import audioclf
 from audioclf import AudioClassifier, AudioClassifierOptions, BaseOptions, ClassificationOptions
+from model_builder import Head, build_model, calibrate_scores, reference_scores
 
 N = 800
 RNG = np.random.default_rng(1234)
@@ -19,7 +18,9 @@ SAMPLES = (RNG.standard_normal(N) * 0.3).astype(np.float32)
 def classifier_for(
     tmp_path: Path, heads: list[Head], *, input_length: int = N, **kwargs: object
 ) -> tuple[AudioClassifier, Path]:
-    model_kwargs = {k: kwargs.pop(k) for k in ("sample_rate", "channels", "with_metadata") if k in kwargs}
+    model_kwargs = {
+        k: kwargs.pop(k) for k in ("sample_rate", "channels", "with_metadata") if k in kwargs
+    }
     path = tmp_path / "model.tflite"
     path.write_bytes(build_model(input_length, heads, **model_kwargs))
     options = AudioClassifierOptions(
@@ -169,7 +170,9 @@ def test_model_without_metadata(tmp_path: Path) -> None:
     path.write_bytes(build_model(N, [head], with_metadata=False))
     with pytest.raises(ValueError, match="sample_rate"):
         AudioClassifier.create_from_file(path)
-    options = AudioClassifierOptions(base_options=BaseOptions(file_name=str(path)), sample_rate=8000)
+    options = AudioClassifierOptions(
+        base_options=BaseOptions(file_name=str(path)), sample_rate=8000
+    )
     with AudioClassifier.create_from_options(options) as classifier:
         assert classifier.required_audio_format.sample_rate == 8000
         cats = classifier.classify(SAMPLES).classifications[0].categories
@@ -186,9 +189,7 @@ def test_model_without_metadata(tmp_path: Path) -> None:
 def test_model_from_bytes_and_num_threads(tmp_path: Path) -> None:
     head = Head(4, name="h", labels=list("abcd"))
     content = build_model(N, [head])
-    options = AudioClassifierOptions(
-        base_options=BaseOptions(file_content=content, num_threads=2)
-    )
+    options = AudioClassifierOptions(base_options=BaseOptions(file_content=content, num_threads=2))
     with AudioClassifier.create_from_options(options) as classifier:
         got = classifier.classify(SAMPLES).classifications[0].categories
     want = expected(head, SAMPLES)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import audioclf
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import SHARED, golden, shared_path
-
-import audioclf
 from audioclf.task import audio, core, processor
+from conftest import SHARED, golden, shared_path
 
 CASES = (
     {c["case"]: c for c in golden("tflite_support.json")}

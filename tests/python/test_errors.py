@@ -9,19 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_builder import (
-    Head,
-    build_model,
-    corrupt_metadata_offset,
-    truncate_zip_entry,
-)
-
 from audioclf import (
     AudioClassifier,
     AudioClassifierOptions,
     BaseOptions,
     ClassificationOptions,
     TensorAudio,
+)
+from model_builder import (
+    Head,
+    build_model,
+    corrupt_metadata_offset,
+    truncate_zip_entry,
 )
 
 N = 800
@@ -159,18 +158,21 @@ def test_runtime_library_without_the_c_api(tmp_path: Path) -> None:
 
 
 def test_env_var_names_the_library(tmp_path: Path) -> None:
-    # Runs in a subprocess so the process-wide runtime is not already loaded.
+    # A subprocess, so that no runtime is loaded yet and the variable is read.
+    model = tmp_path / "m.tflite"
+    model.write_bytes(GOOD)
     code = (
-        "from audioclf import *\n"
         "import sys\n"
+        "from audioclf import AudioClassifier\n"
         "try:\n"
-        f"    AudioClassifier.create_from_options(AudioClassifierOptions("
-        f"base_options=BaseOptions(file_content={GOOD[:0]!r} or open({str(tmp_path / 'm.tflite')!r},'rb').read())))\n"
+        "    AudioClassifier.create_from_file(sys.argv[1])\n"
         "except RuntimeError as e:\n"
-        "    print(e); sys.exit(3)\n"
+        "    print(e)\n"
+        "    sys.exit(3)\n"
     )
-    (tmp_path / "m.tflite").write_bytes(GOOD)
     env = dict(os.environ, AUDIOCLF_LITERT_LIBRARY=str(tmp_path / "absent.so"))
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(model)], env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 3, proc.stderr
-    assert "absent.so" in proc.stdout
+    assert f"cannot load LiteRT library '{tmp_path / 'absent.so'}'" in proc.stdout

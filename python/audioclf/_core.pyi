@@ -1,0 +1,163 @@
+"""Type stubs for audioclf._core, the compiled C++ core (private module)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+class AudioFormat:
+    channels: int
+    sample_rate: int
+    def __init__(self, channels: int = 1, sample_rate: int = 16000) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class AudioBuffer:
+    def __init__(self, format: AudioFormat, buffer_frames: int) -> None: ...
+    @property
+    def format(self) -> AudioFormat: ...
+    @property
+    def buffer_frames(self) -> int: ...
+    def clear(self) -> None: ...
+    def load(self, array: npt.NDArray[np.float32]) -> None: ...
+    def to_numpy(self) -> npt.NDArray[np.float32]: ...
+
+class WavInfo:
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def bits_per_sample(self) -> int: ...
+    @property
+    def format_tag(self) -> int: ...
+    @property
+    def frame_count(self) -> int: ...
+
+class WavReader:
+    def __init__(self, path: str) -> None: ...
+    @property
+    def info(self) -> WavInfo: ...
+    @property
+    def path(self) -> str: ...
+    def read(self, first_frame: int = 0, frame_count: int = ...) -> npt.NDArray[np.float32]: ...
+
+class Category:
+    index: int
+    score: float
+    display_name: str
+    category_name: str
+    def __init__(
+        self, index: int = 0, score: float = 0.0, display_name: str = "", category_name: str = ""
+    ) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Classifications:
+    categories: list[Category]
+    head_index: int
+    head_name: str
+    def __init__(
+        self, categories: list[Category] = ..., head_index: int = 0, head_name: str = ""
+    ) -> None: ...
+
+class ClassificationResult:
+    classifications: list[Classifications]
+    def __init__(self, classifications: list[Classifications] = ...) -> None: ...
+
+class BaseOptions:
+    file_name: str
+    file_content: bytes
+    num_threads: int
+    litert_library: str
+    def __init__(
+        self,
+        file_name: str | None = None,
+        file_content: bytes | None = None,
+        num_threads: int = -1,
+        litert_library: str | None = None,
+    ) -> None: ...
+
+class ClassificationOptions:
+    score_threshold: float | None
+    category_name_allowlist: list[str]
+    category_name_denylist: list[str]
+    display_names_locale: str
+    max_results: int
+    def __init__(
+        self,
+        score_threshold: float | None = None,
+        category_name_allowlist: list[str] | None = None,
+        category_name_denylist: list[str] | None = None,
+        display_names_locale: str | None = None,
+        max_results: int | None = None,
+    ) -> None: ...
+
+class AudioClassifierOptions:
+    base_options: BaseOptions
+    classification_options: ClassificationOptions
+    sample_rate: int
+    channels: int
+    label_file: str
+    def __init__(
+        self,
+        base_options: BaseOptions | None = None,
+        classification_options: ClassificationOptions | None = None,
+        sample_rate: int = 0,
+        channels: int = 0,
+        label_file: str | None = None,
+    ) -> None: ...
+
+class TensorInfo:
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def shape(self) -> list[int]: ...
+    @property
+    def quantization(self) -> tuple[float, int] | None: ...
+
+class ClassificationHead:
+    @property
+    def name(self) -> str: ...
+    @property
+    def labels(self) -> list[str]: ...
+    @property
+    def display_names(self) -> list[str]: ...
+    @property
+    def score_threshold(self) -> float: ...
+    @property
+    def has_calibration(self) -> bool: ...
+
+class ModelDescription:
+    @property
+    def source(self) -> str: ...
+    @property
+    def audio_format(self) -> AudioFormat: ...
+    @property
+    def input_samples(self) -> int: ...
+    @property
+    def has_metadata(self) -> bool: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def outputs(self) -> list[TensorInfo]: ...
+    @property
+    def heads(self) -> list[ClassificationHead]: ...
+    @property
+    def locales(self) -> list[str]: ...
+
+class AudioClassifier:
+    @staticmethod
+    def create_from_options(options: AudioClassifierOptions) -> AudioClassifier: ...
+    def classify_buffer(self, buffer: AudioBuffer) -> ClassificationResult: ...
+    def classify_array(self, array: npt.NDArray[np.float32]) -> ClassificationResult: ...
+    @property
+    def required_audio_format(self) -> AudioFormat: ...
+    @property
+    def required_input_buffer_size(self) -> int: ...
+    @property
+    def window_frames(self) -> int: ...
+    @property
+    def description(self) -> ModelDescription: ...
