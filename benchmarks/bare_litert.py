@@ -112,7 +112,9 @@ class BareLiteRt:
         data = ctypes.c_char_p(self._model_bytes)
         self._check(
             lib.LiteRtCreateModelFromBuffer(
-                self._env, ctypes.cast(data, _void_p), len(self._model_bytes),
+                self._env,
+                ctypes.cast(data, _void_p),
+                len(self._model_bytes),
                 ctypes.byref(self._model),
             ),
             "LiteRtCreateModelFromBuffer",

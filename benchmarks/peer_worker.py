@@ -58,8 +58,7 @@ def tflite_support_runner(args: argparse.Namespace, window: np.ndarray) -> Runne
 
     def top(result: Any) -> Top:
         return [
-            (c.index, c.category_name, float(c.score))
-            for c in result.classifications[0].categories
+            (c.index, c.category_name, float(c.score)) for c in result.classifications[0].categories
         ]
 
     return run, top, version("tflite-support")

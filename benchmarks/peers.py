@@ -132,13 +132,27 @@ class PeerProcess:
         # Peer libraries log freely on stderr; keep it for error reports only.
         self._log = tempfile.TemporaryFile(mode="w+")
         command = [
-            str(python), str(WORKER), peer, "--model", str(model),
-            "--window", str(window_npy), "--sample-rate", str(sample_rate),
-            "--threads", str(threads), "--max-results", str(max_results),
+            str(python),
+            str(WORKER),
+            peer,
+            "--model",
+            str(model),
+            "--window",
+            str(window_npy),
+            "--sample-rate",
+            str(sample_rate),
+            "--threads",
+            str(threads),
+            "--max-results",
+            str(max_results),
         ]
         self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            text=True, bufsize=1,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            bufsize=1,
         )
         hello = self._read()
         self.top: list[tuple[int, str, float]] = [tuple(t) for t in hello["top"]]

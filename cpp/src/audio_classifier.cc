@@ -178,8 +178,9 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
 
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(base.litert_library);
-  auto handle = std::make_shared<LiteRtModelHandle>(runtime, bytes, source);
-  classifier->model_ = std::make_unique<CompiledModel>(handle, base.num_threads);
+  classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, bytes, source);
+  classifier->model_ =
+      std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
   CompiledModel& model = *classifier->model_;
   if (model.num_inputs() != 1 || model.num_outputs() != info.outputs.size()) {
     ThrowRuntimeError(source + ": LiteRT reports " +
@@ -238,7 +239,7 @@ ClassificationResult AudioClassifier::Classify(const AudioBuffer& buffer) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   buffer.CopyTo(static_cast<float*>(model_->input(0).data));
-  return RunAndPostprocess();
+  return RunAndPostprocess(*model_);
 }
 
 ClassificationResult AudioClassifier::Classify(const float* interleaved,
@@ -258,16 +259,26 @@ ClassificationResult AudioClassifier::Classify(const float* interleaved,
   }
   std::lock_guard<std::mutex> lock(mutex_);
   std::memcpy(model_->input(0).data, interleaved, count * sizeof(float));
-  return RunAndPostprocess();
+  return RunAndPostprocess(*model_);
 }
 
-ClassificationResult AudioClassifier::RunAndPostprocess() {
-  model_->Run();
+std::unique_ptr<CompiledModel> AudioClassifier::CreateEngine(int num_threads) const {
+  return std::make_unique<CompiledModel>(handle_, num_threads);
+}
+
+ClassificationResult AudioClassifier::ClassifyOn(CompiledModel& engine,
+                                                 const float* window) const {
+  std::memcpy(engine.input(0).data, window, engine.input(0).byte_size);
+  return RunAndPostprocess(engine);
+}
+
+ClassificationResult AudioClassifier::RunAndPostprocess(CompiledModel& engine) const {
+  engine.Run();
   ClassificationResult result;
   result.classifications.reserve(postprocessors_.size());
   for (size_t i = 0; i < postprocessors_.size(); ++i) {
     result.classifications.push_back(
-        postprocessors_[i].Postprocess(model_->output(output_order_[i]).data));
+        postprocessors_[i].Postprocess(engine.output(output_order_[i]).data));
   }
   return result;
 }

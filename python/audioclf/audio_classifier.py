@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ from audioclf._core import (
     AudioFormat,
     BaseOptions,
     ClassificationResult,
+    WindowResult,
 )
 from audioclf._runtime import find_litert_library
 from audioclf.tensor_audio import TensorAudio
@@ -59,10 +62,13 @@ class AudioClassifier:
     ) -> ClassificationResult:
         """Classifies one window.
 
-        ``audio`` is a TensorAudio, or a float32 array of exactly one window:
-        shaped (frames,) for a mono model or (frames, channels). A C-contiguous
-        float32 array is read in place. ``sample_rate``, when given, must be
-        the model's.
+        ``audio`` is a TensorAudio, or an array holding exactly one window:
+        shaped (frames,) or (frames, channels), of float32, float64, int16,
+        int32, int8 or uint8 samples. A C-contiguous float32 array in the
+        model's format is read in place. Other rates (``sample_rate``),
+        dtypes and channel counts go through the C++ audio pipeline
+        (conversion, downmix, resampling); the converted audio must then be
+        one window long.
         """
         native = self._classifier()
         if isinstance(audio, TensorAudio):
@@ -71,19 +77,138 @@ class AudioClassifier:
             raise TypeError(
                 f"audio: expected TensorAudio or numpy.ndarray, got {type(audio).__name__}"
             )
-        if sample_rate is not None and sample_rate != native.required_audio_format.sample_rate:
+        fmt = native.required_audio_format
+        rate = fmt.sample_rate if sample_rate is None else int(sample_rate)
+        channels = 1 if audio.ndim == 1 else audio.shape[1] if audio.ndim == 2 else -1
+        if (
+            audio.dtype == np.float32
+            and rate == fmt.sample_rate
+            and channels == fmt.channels
+            and audio.flags.c_contiguous
+        ):
+            return native.classify_array(audio)
+        if audio.ndim not in (1, 2):
+            raise ValueError(f"audio: expected a 1-D or 2-D array, got {audio.ndim} dimensions")
+        if len(audio) == 0:
+            raise ValueError("audio: array is empty")
+        converted = math.ceil(len(audio) * fmt.sample_rate / rate)
+        if converted != native.window_frames:
+            want = math.ceil(native.window_frames * rate / fmt.sample_rate)
             raise ValueError(
-                f"sample_rate: the model expects {native.required_audio_format.sample_rate} Hz, "
-                f"got {sample_rate}"
+                f"audio holds {len(audio)} frames at {rate} Hz, {converted} frames at the "
+                f"model's {fmt.sample_rate} Hz; the model's window is {native.window_frames} "
+                f"frames ({want} at {rate} Hz). Use classify_clip for longer audio."
             )
-        if audio.dtype != np.float32:
-            raise ValueError(
-                f"audio: expected a float32 array, got {audio.dtype} "
-                "(int16 PCM: audio.astype(np.float32) / 32768)"
+        (window,) = _core.classify_clip(native, audio, rate)
+        return window.result
+
+    def classify_clip(
+        self,
+        audio: np.ndarray,
+        sample_rate: int | None = None,
+        *,
+        hop: float | None = None,
+        overlap: float | None = None,
+        pad_last: bool = True,
+        workers: int = 1,
+        channel: int | None = None,
+        resample: bool = True,
+    ) -> list[WindowResult]:
+        """Classifies every window of a clip; one result per window, in time order.
+
+        ``hop`` (seconds) or ``overlap`` (seconds) set where windows start;
+        by default they follow each other (hop = window, like MediaPipe).
+        The last window is zero-padded unless ``pad_last`` is False.
+        ``workers`` models run in parallel (0: one per core). A clip with
+        more channels than the model is averaged, or ``channel`` is taken.
+        With ``resample=False`` a rate other than the model's is an error.
+        """
+        native = self._classifier()
+        rate = native.required_audio_format.sample_rate if sample_rate is None else sample_rate
+        return _core.classify_clip(
+            native,
+            np.asarray(audio),
+            int(rate),
+            hop_frames=self._hop_frames(hop, overlap),
+            pad_last=pad_last,
+            workers=workers,
+            channel=channel,
+            allow_resampling=resample,
+        )
+
+    def classify_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        hop: float | None = None,
+        overlap: float | None = None,
+        pad_last: bool = True,
+        workers: int = 1,
+        channel: int | None = None,
+        resample: bool = True,
+        block_frames: int = 65536,
+    ) -> list[WindowResult]:
+        """Classifies every window of an audio file, read in blocks (bounded memory).
+
+        WAV files are read by the C++ core; other formats (FLAC, OGG, MP3,
+        anything libsndfile reads) through ``soundfile``. Options as in
+        :meth:`classify_clip`.
+        """
+        native = self._classifier()
+        path = os.fspath(path)
+        hop_frames = self._hop_frames(hop, overlap)
+        if _is_wav(path):
+            return _core.classify_wav_file(
+                native,
+                path,
+                hop_frames=hop_frames,
+                pad_last=pad_last,
+                workers=workers,
+                channel=channel,
+                allow_resampling=resample,
             )
-        if not audio.flags.c_contiguous:
-            audio = np.ascontiguousarray(audio)
-        return native.classify_array(audio)
+        rate, channels, blocks = _read_blocks(path, block_frames)
+        stream = _core.StreamClassifier(
+            native,
+            input_rate=rate,
+            input_channels=channels,
+            hop_frames=hop_frames,
+            pad_last=pad_last,
+            workers=workers,
+            channel=channel,
+            allow_resampling=resample,
+        )
+        try:
+            for block in blocks:
+                stream.feed(block)
+            stream.finish()
+            results = []
+            while (window := stream.pop()) is not None:
+                results.append(window)
+            return results
+        finally:
+            stream.stop()
+
+    def _hop_frames(self, hop: float | None, overlap: float | None) -> int:
+        native = self._classifier()
+        rate = native.required_audio_format.sample_rate
+        window = native.window_frames
+        if hop is not None and overlap is not None:
+            raise ValueError("hop and overlap: give at most one")
+        if overlap is not None:
+            frames = window - round(overlap * rate)
+            if overlap < 0 or frames <= 0:
+                raise ValueError(
+                    f"overlap: must be >= 0 and shorter than the window "
+                    f"({window / rate:g} s), got {overlap}"
+                )
+            return frames
+        if hop is not None:
+            frames = round(hop * rate)
+            if frames <= 0:
+                raise ValueError(f"hop: must be > 0 seconds, got {hop}")
+            return frames
+        return 0
 
     @property
     def required_input_buffer_size(self) -> int:
@@ -118,3 +243,37 @@ class AudioClassifier:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _is_wav(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError as error:
+        raise ValueError(f"audio file '{path}' cannot be opened: {error.strerror}") from error
+    return head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE"
+
+
+def _read_blocks(path: str, block_frames: int) -> tuple[int, int, Iterable[np.ndarray]]:
+    """Opens a non-WAV file with soundfile; returns its rate, channels and float32 blocks."""
+    try:
+        import soundfile
+    except ImportError as error:
+        raise ValueError(
+            f"audio file '{path}' is not WAV; reading other formats needs the "
+            "'soundfile' package (pip install 'audioclf[formats]')"
+        ) from error
+    try:
+        info = soundfile.info(path)
+    except Exception as error:  # soundfile raises its own LibsndfileError
+        raise ValueError(f"audio file '{path}' cannot be read: {error}") from error
+
+    def blocks() -> Iterable[np.ndarray]:
+        with soundfile.SoundFile(path) as f:
+            while True:
+                block = f.read(block_frames, dtype="float32", always_2d=True)
+                if len(block) == 0:
+                    return
+                yield block
+
+    return int(info.samplerate), int(info.channels), blocks()

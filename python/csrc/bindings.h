@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string>
 
+#include "audioclf/audio/audio_converter.h"
+
 namespace audioclf {
 namespace python {
 
@@ -15,6 +17,8 @@ void BindAudioBuffer(pybind11::module_& m);
 void BindWavReader(pybind11::module_& m);
 void BindClassificationResult(pybind11::module_& m);
 void BindAudioClassifier(pybind11::module_& m);
+void BindResampler(pybind11::module_& m);
+void BindStreamClassifier(pybind11::module_& m);
 
 // A float32 view of a numpy array of audio frames: 1-D (one channel) or 2-D
 // (frames, channels), C-contiguous. Throws ValueError naming `argument` when
@@ -25,6 +29,10 @@ struct FrameView {
 };
 FrameView ViewFrames(const pybind11::buffer& array, size_t channels,
                      const char* argument);
+
+// Any numpy audio array (float32/64, int16/32, int8, uint8; 1-D or
+// (frames, channels); any strides) as an AudioView over its memory.
+AudioView ViewAudio(const pybind11::buffer& array, const char* argument);
 
 }  // namespace python
 }  // namespace audioclf

@@ -23,4 +23,6 @@ PYBIND11_MODULE(_core, m) {
   audioclf::python::BindWavReader(m);
   audioclf::python::BindClassificationResult(m);
   audioclf::python::BindAudioClassifier(m);
+  audioclf::python::BindResampler(m);
+  audioclf::python::BindStreamClassifier(m);
 }

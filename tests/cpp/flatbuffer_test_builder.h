@@ -220,7 +220,8 @@ inline size_t FindBytes(const std::vector<uint8_t>& haystack,
 }
 inline size_t FindString(const std::vector<uint8_t>& haystack,
                          const std::string& needle) {
-  return FindBytes(haystack, std::vector<uint8_t>(needle.begin(), needle.end()));
+  return FindBytes(haystack,
+                   std::vector<uint8_t>(needle.begin(), needle.end()));
 }
 
 }  // namespace fbtest

@@ -101,7 +101,9 @@ TEST_CASE(reads_every_field_kind) {
   const Table root = reader.Root();
   CHECK_EQ(root.path(), std::string(""));
   CHECK_EQ(root.Scalar<uint32_t>(0, "version"), 3u);
-  CHECK_EQ(root.String(1, "name").value(), std::string("sample"));
+  const std::optional<std::string> name = root.String(1, "name");
+  CHECK(name.has_value());
+  CHECK_EQ(*name, std::string("sample"));
 
   const std::optional<Table> child = root.SubTable(2, "child");
   CHECK(child.has_value());
@@ -211,8 +213,9 @@ TEST_CASE(file_identifier_errors) {
 
 TEST_CASE(empty_and_tiny_buffers_throw) {
   Reader empty(nullptr, 0, "empty.bin");
-  CHECK_THROWS(empty.Root(), ErrorKind::kInvalidArgument,
-               "empty.bin: root offset extends past end of buffer (offset 0, size 0)");
+  CHECK_THROWS(
+      empty.Root(), ErrorKind::kInvalidArgument,
+      "empty.bin: root offset extends past end of buffer (offset 0, size 0)");
   const uint8_t three[3] = {1, 2, 3};
   Reader small(three, sizeof(three), "three.bin");
   CHECK_THROWS(small.Root(), ErrorKind::kInvalidArgument, "root offset");
@@ -232,7 +235,8 @@ TEST_CASE(bad_vtables_throw) {
     std::vector<uint8_t> b = bytes;
     PutU32(b, root, static_cast<uint32_t>(root + 100));
     Reader r(b.data(), b.size(), "b.bin");
-    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument, "vtable offset out of range");
+    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument,
+                 "vtable offset out of range");
   }
   {
     // soffset pointing after the buffer end.
@@ -249,21 +253,24 @@ TEST_CASE(bad_vtables_throw) {
     b[vtable] = 3;  // odd vtable size
     b[vtable + 1] = 0;
     Reader r(b.data(), b.size(), "b.bin");
-    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument, "invalid vtable size 3");
+    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument,
+                 "invalid vtable size 3");
   }
   {
     std::vector<uint8_t> b = bytes;
     b[vtable] = 0xfe;  // vtable larger than the buffer
     b[vtable + 1] = 0xff;
     Reader r(b.data(), b.size(), "b.bin");
-    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument, "vtable extends past end");
+    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument,
+                 "vtable extends past end");
   }
   {
     std::vector<uint8_t> b = bytes;
     b[vtable + 2] = 0xf0;  // inline table size past the buffer
     b[vtable + 3] = 0xff;
     Reader r(b.data(), b.size(), "b.bin");
-    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument, "table extends past end");
+    CHECK_THROWS(r.Root(), ErrorKind::kInvalidArgument,
+                 "table extends past end");
   }
   {
     // A field entry pointing outside the table's inline bytes.
@@ -271,9 +278,9 @@ TEST_CASE(bad_vtables_throw) {
     b[vtable + 4] = 0xf0;  // field 0 (version)
     b[vtable + 5] = 0x00;
     Reader r(b.data(), b.size(), "b.bin");
-    CHECK_THROWS(r.Root().Scalar<uint32_t>(0, "version"),
-                 ErrorKind::kInvalidArgument,
-                 "b.bin: version: field lies outside its table (field offset 240");
+    CHECK_THROWS(
+        r.Root().Scalar<uint32_t>(0, "version"), ErrorKind::kInvalidArgument,
+        "b.bin: version: field lies outside its table (field offset 240");
   }
   {
     // A field entry overlapping the soffset.
@@ -309,8 +316,9 @@ TEST_CASE(bad_strings_and_vectors_name_their_path) {
     const size_t at = fbtest::FindBytes(b, FloatBytes(1234.5f));
     PutU32(b, at - 4, 0xffffffffu);
     Reader r(b.data(), b.size(), "model.bin");
-    CHECK_THROWS(r.Root().TableVector(4, "items")[1].ScalarVector<float>(1, "weights"),
-                 ErrorKind::kInvalidArgument, "vector of 4294967295");
+    CHECK_THROWS(
+        r.Root().TableVector(4, "items")[1].ScalarVector<float>(1, "weights"),
+        ErrorKind::kInvalidArgument, "vector of 4294967295");
   }
   {
     std::vector<uint8_t> b = bytes;
@@ -346,8 +354,9 @@ TEST_CASE(bad_strings_and_vectors_name_their_path) {
   {
     Reader r(bytes.data(), bytes.size(), "model.bin");
     const std::optional<Vector> v = r.Root().VectorField(3, "values", 4);
-    CHECK_THROWS(v->ScalarAt<int32_t>(3), ErrorKind::kInvalidArgument,
-                 "model.bin: values: index 3 out of range (vector has 3 elements)");
+    CHECK_THROWS(
+        v->ScalarAt<int32_t>(3), ErrorKind::kInvalidArgument,
+        "model.bin: values: index 3 out of range (vector has 3 elements)");
     CHECK_THROWS(v->ScalarAt<int64_t>(0), ErrorKind::kInvalidArgument,
                  "element of 4 bytes read as 8 bytes");
   }

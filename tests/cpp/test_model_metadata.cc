@@ -94,8 +94,8 @@ fbtest::Table SampleRoot(int8_t transformation = 2) {
   fbtest::Table kind;
   kind.String(0, "sound_type")
       .Tables(4, {Normalization()})
-      .Tables(6, {File("odd.bin", 9), File("index.ldb", 6),
-                  File("neg.bin", -1)});
+      .Tables(6,
+              {File("odd.bin", 9), File("index.ldb", 6), File("neg.bin", -1)});
   fbtest::Table subgraph;
   subgraph.String(0, "main").Tables(2, {input}).Tables(3, {loudness, kind});
   fbtest::Table root;
@@ -259,9 +259,9 @@ TEST_CASE(score_transformations) {
 }
 
 TEST_CASE(rejects_bad_bytes) {
-  CHECK_THROWS(ParseModelMetadata(nullptr, 0, "meta.bin"),
-               ErrorKind::kInvalidArgument,
-               "meta.bin: not a TFLite metadata flatbuffer (0 bytes is too small");
+  CHECK_THROWS(
+      ParseModelMetadata(nullptr, 0, "meta.bin"), ErrorKind::kInvalidArgument,
+      "meta.bin: not a TFLite metadata flatbuffer (0 bytes is too small");
   const uint8_t three[3] = {1, 2, 3};
   CHECK_THROWS(ParseModelMetadata(three, 3, "meta.bin"),
                ErrorKind::kInvalidArgument, "3 bytes is too small");
@@ -300,9 +300,10 @@ TEST_CASE(rejects_bad_bytes) {
     CHECK_EQ(b[length_at], 1);
     const uint32_t huge = 0x7fffffff;
     std::memcpy(b.data() + length_at, &huge, 4);
-    CHECK_THROWS(Parse(b), ErrorKind::kInvalidArgument,
-                 "output_tensor_metadata[0].process_units: vector of 2147483647 "
-                 "x 4-byte elements extends past end of buffer");
+    CHECK_THROWS(
+        Parse(b), ErrorKind::kInvalidArgument,
+        "output_tensor_metadata[0].process_units: vector of 2147483647 "
+        "x 4-byte elements extends past end of buffer");
   }
 }
 
@@ -381,7 +382,8 @@ TEST_CASE(shared_yamnet_metadata) {
   const audioclf::TfliteModelInfo info = audioclf::ParseTfliteModel(
       shared.model.data(), shared.model.size(), path);
   for (size_t cut = 0; cut < info.metadata_size; cut += 7) {
-    CHECK(ThrowsInvalidArgument(shared.model.data() + info.metadata_offset, cut));
+    CHECK(
+        ThrowsInvalidArgument(shared.model.data() + info.metadata_offset, cut));
   }
 }
 
@@ -408,7 +410,8 @@ TEST_CASE(shared_two_heads_metadata) {
   CHECK(!loudness.score_threshold.has_value());
   CHECK_EQ(loudness.associated_files.size(), 3u);
   CHECK_EQ(loudness.associated_files[0].name, std::string("loudness_en.txt"));
-  CHECK(loudness.associated_files[0].type == AssociatedFileType::kTensorAxisLabels);
+  CHECK(loudness.associated_files[0].type ==
+        AssociatedFileType::kTensorAxisLabels);
   CHECK_EQ(loudness.associated_files[0].locale, std::string("en"));
   CHECK_EQ(loudness.associated_files[1].name, std::string("loudness_fr.txt"));
   CHECK_EQ(loudness.associated_files[1].locale, std::string("fr"));
@@ -421,9 +424,11 @@ TEST_CASE(shared_two_heads_metadata) {
   CHECK_EQ(sound_type.name, std::string("sound_type"));
   CHECK(!sound_type.score_calibration.has_value());
   CHECK_EQ(sound_type.associated_files.size(), 2u);
-  CHECK_EQ(sound_type.associated_files[0].name, std::string("sound_type_en.txt"));
+  CHECK_EQ(sound_type.associated_files[0].name,
+           std::string("sound_type_en.txt"));
   CHECK_EQ(sound_type.associated_files[0].locale, std::string("en"));
-  CHECK_EQ(sound_type.associated_files[1].name, std::string("sound_type_fr.txt"));
+  CHECK_EQ(sound_type.associated_files[1].name,
+           std::string("sound_type_fr.txt"));
   CHECK_EQ(sound_type.associated_files[1].locale, std::string("fr"));
 
   // Every file the metadata names is in the zip.

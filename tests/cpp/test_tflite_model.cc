@@ -53,7 +53,7 @@ fbtest::Table DataBuffer(const std::vector<uint8_t>& data) {
 }
 
 // Recognisable bytes standing in for the metadata flatbuffer.
-const std::vector<uint8_t> kMetadataBytes = {'m', 'e', 't', 'a', 0xa5,
+const std::vector<uint8_t> kMetadataBytes = {'m',  'e', 't', 'a', 0xa5,
                                              0x5a, 'e', 'n', 'd'};
 
 struct ModelParts {
@@ -73,8 +73,8 @@ ModelParts SampleParts() {
   per_axis.Sub(4, Quantization({0.1f, 0.2f}, {0, 1}));
   fbtest::Table no_zero_point = Tensor("no_zero_point", 7, {3});
   no_zero_point.Sub(4, Quantization({0.5f}, {}));
-  p.tensors = {Tensor("audio", 0, {1, 16000}), scores, per_axis,
-               no_zero_point, Tensor("scalar", 2, {})};
+  p.tensors = {Tensor("audio", 0, {1, 16000}), scores, per_axis, no_zero_point,
+               Tensor("scalar", 2, {})};
   p.inputs = {0};
   p.outputs = {1, 2, 3, 4};
   p.buffers = {DataBuffer({}), DataBuffer({1, 2, 3, 4}),
@@ -219,8 +219,8 @@ TEST_CASE(maps_every_tflite_type) {
       ElementType::kUnknown, ElementType::kUnknown};
   ModelParts p;
   for (int type = 0; type < 23; ++type) {
-    p.tensors.push_back(Tensor("t" + std::to_string(type),
-                               static_cast<int8_t>(type), {1}));
+    p.tensors.push_back(
+        Tensor("t" + std::to_string(type), static_cast<int8_t>(type), {1}));
     p.outputs.push_back(type);
   }
   p.tensors.push_back(Tensor("negative", -1, {1}));
@@ -275,9 +275,10 @@ TEST_CASE(rejects_bad_structure) {
   {
     ModelParts p = SampleParts();
     p.metadata = {MetadataEntry("TFLITE_METADATA", 9)};
-    CHECK_THROWS(Parse(BuildModel(p)), ErrorKind::kInvalidArgument,
-                 "model.tflite: metadata[0].buffer: buffer index 9 out of range "
-                 "(model has 3 buffers)");
+    CHECK_THROWS(
+        Parse(BuildModel(p)), ErrorKind::kInvalidArgument,
+        "model.tflite: metadata[0].buffer: buffer index 9 out of range "
+        "(model has 3 buffers)");
   }
   {
     ModelParts p = SampleParts();
@@ -290,12 +291,14 @@ TEST_CASE(rejects_bad_structure) {
     ModelParts p = SampleParts();
     p.tensors[4] = Tensor("scalar", 2, {0x51525354});
     std::vector<uint8_t> bytes = BuildModel(p);
-    const size_t at = fbtest::FindBytes(bytes, fbtest::LittleEndianBytes(0x51525354));
+    const size_t at =
+        fbtest::FindBytes(bytes, fbtest::LittleEndianBytes(0x51525354));
     const uint32_t huge = 1000000;
     std::memcpy(bytes.data() + at - 4, &huge, 4);
-    CHECK_THROWS(Parse(bytes), ErrorKind::kInvalidArgument,
-                 "model.tflite: subgraphs[0].tensors[4].shape: vector of 1000000 "
-                 "x 4-byte elements extends past end of buffer");
+    CHECK_THROWS(
+        Parse(bytes), ErrorKind::kInvalidArgument,
+        "model.tflite: subgraphs[0].tensors[4].shape: vector of 1000000 "
+        "x 4-byte elements extends past end of buffer");
   }
 }
 
@@ -324,8 +327,9 @@ TEST_CASE(external_buffers) {
   std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 1);
   CHECK_THROWS(Parse(cut), ErrorKind::kInvalidArgument,
                "model.tflite: buffers[2].offset: external buffer extends past "
-               "end of file (offset " + std::to_string(flatbuffer_size) +
-                   ", size 5, file size " + std::to_string(cut.size()) + ")");
+               "end of file (offset " +
+                   std::to_string(flatbuffer_size) + ", size 5, file size " +
+                   std::to_string(cut.size()) + ")");
   // A huge size must not wrap around.
   fbtest::Table wrapping;
   wrapping.Scalar<uint64_t>(1, 16).Scalar<uint64_t>(2, ~uint64_t{0} - 8);
@@ -402,7 +406,8 @@ TEST_CASE(shared_yamnet) {
   CHECK_EQ(info.metadata_size, 840u);
   CHECK(info.metadata_offset + info.metadata_size <= bytes.size());
   CHECK_EQ(std::string(reinterpret_cast<const char*>(bytes.data()) +
-                           info.metadata_offset + 4, 4),
+                           info.metadata_offset + 4,
+                       4),
            std::string("M001"));
 }
 
@@ -421,8 +426,19 @@ TEST_CASE(shared_yamnet_truncations) {
   const size_t weights_end = 3836152;
   const size_t zip_start = 4120440;
   std::mt19937 rng(99);
-  std::vector<size_t> cuts = {0, 1, 4, 7, 8, 12, 100, 664, 700, 1503, 4096,
-                              weights_end - 1, weights_end - 100};
+  std::vector<size_t> cuts = {0,
+                              1,
+                              4,
+                              7,
+                              8,
+                              12,
+                              100,
+                              664,
+                              700,
+                              1503,
+                              4096,
+                              weights_end - 1,
+                              weights_end - 100};
   for (int i = 0; i < 300; ++i) cuts.push_back(rng() % weights_end);
   for (size_t cut : cuts) {
     const bool threw = ThrowsInvalidArgument(bytes.data(), cut);

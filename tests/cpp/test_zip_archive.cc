@@ -76,8 +76,7 @@ void Patch16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
 
 uint32_t Crc(const std::string& data) {
   return static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0),
-            reinterpret_cast<const Bytef*>(data.data()),
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()),
             static_cast<uInt>(data.size())));
 }
 
@@ -110,7 +109,8 @@ BuiltZip BuildZip(const std::vector<EntrySpec>& entries,
   BuiltZip zip;
   std::vector<uint8_t>& out = zip.bytes;
   out = options.prefix;
-  const uint64_t base = options.zip_relative_offsets ? options.prefix.size() : 0;
+  const uint64_t base =
+      options.zip_relative_offsets ? options.prefix.size() : 0;
   std::vector<std::string> stored;
   for (const EntrySpec& e : entries) {
     const std::string body = e.method == 8 ? RawDeflate(e.data) : e.data;
@@ -143,7 +143,8 @@ BuiltZip BuildZip(const std::vector<EntrySpec>& entries,
     Put32(out, 0);
     Put32(out, Crc(e.data) ^ (e.bad_crc ? 1u : 0u));
     const uint32_t marker = 0xffffffff;
-    Put32(out, options.zip64 ? marker : static_cast<uint32_t>(stored[i].size()));
+    Put32(out,
+          options.zip64 ? marker : static_cast<uint32_t>(stored[i].size()));
     Put32(out, options.zip64 ? marker : static_cast<uint32_t>(e.data.size()));
     Put16(out, static_cast<uint16_t>(e.name.size()));
     Put16(out, options.zip64 ? 28 : 0);
@@ -200,7 +201,8 @@ ZipArchive Parse(const std::vector<uint8_t>& bytes) {
 
 std::vector<EntrySpec> SampleEntries() {
   std::string big;
-  for (int i = 0; i < 3000; ++i) big += "label number " + std::to_string(i % 17) + "\n";
+  for (int i = 0; i < 3000; ++i)
+    big += "label number " + std::to_string(i % 17) + "\n";
   return {Spec("labels.txt", "dog\ncat\nbird\n"), Spec("big.txt", big, 8),
           Spec("empty.txt", ""), Spec("empty_deflated.txt", "", 8),
           Spec("fr/étiquettes.txt", "chien\nchat\noiseau\n", 8)};
@@ -281,7 +283,8 @@ TEST_CASE(archive_after_other_bytes) {
     CHECK_EQ(zip.entries()[1].local_header_offset,
              static_cast<uint64_t>(built.local_headers[1]));
     CHECK_EQ(zip.Read("labels.txt"), std::string("dog\ncat\nbird\n"));
-    CHECK_EQ(zip.Read("fr/étiquettes.txt"), std::string("chien\nchat\noiseau\n"));
+    CHECK_EQ(zip.Read("fr/étiquettes.txt"),
+             std::string("chien\nchat\noiseau\n"));
   }
 }
 
@@ -291,7 +294,8 @@ TEST_CASE(archive_comments) {
   options.comment = "written by a test";
   BuiltZip built = BuildZip(SampleEntries(), options);
   CHECK(ZipArchive::HasArchive(built.bytes.data(), built.bytes.size()));
-  CHECK_EQ(Parse(built.bytes).Read("labels.txt"), std::string("dog\ncat\nbird\n"));
+  CHECK_EQ(Parse(built.bytes).Read("labels.txt"),
+           std::string("dog\ncat\nbird\n"));
   // The longest comment the format allows.
   options.comment.assign(65535, 'c');
   built = BuildZip(SampleEntries(), options);
@@ -314,7 +318,8 @@ TEST_CASE(zip64_records) {
     const BuiltZip built = BuildZip(SampleEntries(), options);
     const ZipArchive zip = Parse(built.bytes);
     CHECK_EQ(zip.entries().size(), 5u);
-    CHECK_EQ(zip.entries()[1].uncompressed_size, SampleEntries()[1].data.size());
+    CHECK_EQ(zip.entries()[1].uncompressed_size,
+             SampleEntries()[1].data.size());
     CHECK_EQ(zip.entries()[2].local_header_offset,
              static_cast<uint64_t>(built.local_headers[2]));
     const std::string big = SampleEntries()[1].data;
@@ -386,13 +391,17 @@ TEST_CASE(rejects_corrupt_entries) {
   {
     // Local extra data differs from the central directory's: allowed.
     std::vector<EntrySpec> specs = SampleEntries();
-    specs[0].local_extra = std::string("\x99\x99\x04\x00" "abcd", 8);
+    specs[0].local_extra = std::string(
+        "\x99\x99\x04\x00"
+        "abcd",
+        8);
     CHECK_EQ(Parse(BuildZip(specs).bytes).Read("labels.txt"), specs[0].data);
   }
   {
     BuiltZip built = BuildZip(SampleEntries());
     Patch32(built.bytes, built.local_headers[1], 0x04034b51);
-    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"),
+                 ErrorKind::kInvalidArgument,
                  "zip entry 'big.txt': bad local header signature 0x04034b51");
   }
   {
@@ -421,21 +430,25 @@ TEST_CASE(rejects_corrupt_entries) {
     // Deflate data that lies about its size, either way.
     BuiltZip built = BuildZip(SampleEntries());
     Patch32(built.bytes, built.central_headers[1] + 24, 100);
-    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"),
+                 ErrorKind::kInvalidArgument,
                  "inflates to more than its declared size of 100 bytes");
     built = BuildZip(SampleEntries());
     const uint32_t real = static_cast<uint32_t>(SampleEntries()[1].data.size());
     Patch32(built.bytes, built.central_headers[1] + 24, real + 10);
-    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"),
+                 ErrorKind::kInvalidArgument,
                  "size mismatch (got " + std::to_string(real) + " bytes");
   }
   {
     // Deflate data cut short (compressed size reduced).
     BuiltZip built = BuildZip(SampleEntries());
     const ZipArchive original = Parse(built.bytes);
-    const uint32_t csize = static_cast<uint32_t>(original.entries()[1].compressed_size);
+    const uint32_t csize =
+        static_cast<uint32_t>(original.entries()[1].compressed_size);
     Patch32(built.bytes, built.central_headers[1] + 20, csize / 2);
-    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"),
+                 ErrorKind::kInvalidArgument,
                  "zip entry 'big.txt': truncated deflate data");
   }
   {
@@ -443,11 +456,13 @@ TEST_CASE(rejects_corrupt_entries) {
     BuiltZip built = BuildZip(SampleEntries());
     const size_t data = built.local_headers[1] + 30 + 7;
     built.bytes[data] = 0xff;  // block type 3 is invalid
-    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"),
+                 ErrorKind::kInvalidArgument,
                  "zip entry 'big.txt': corrupt deflate data");
   }
   {
-    std::vector<EntrySpec> specs = {Spec("same.txt", "1"), Spec("same.txt", "2")};
+    std::vector<EntrySpec> specs = {Spec("same.txt", "1"),
+                                    Spec("same.txt", "2")};
     CHECK_THROWS(Parse(BuildZip(specs).bytes), ErrorKind::kInvalidArgument,
                  "zip entry 'same.txt': duplicate entry name");
   }
@@ -480,8 +495,9 @@ TEST_CASE(rejects_corrupt_directories) {
     // A central directory entry whose name runs past the directory.
     BuiltZip built = BuildZip(SampleEntries());
     Patch16(built.bytes, built.central_headers[4] + 28, 0x4000);
-    CHECK_THROWS(Parse(built.bytes), ErrorKind::kInvalidArgument,
-                 "central directory entry 4 extends past the central directory");
+    CHECK_THROWS(
+        Parse(built.bytes), ErrorKind::kInvalidArgument,
+        "central directory entry 4 extends past the central directory");
   }
   {
     // An EOCD claiming a directory larger than the file before it is not a
@@ -513,7 +529,8 @@ TEST_CASE(random_bytes_and_damage_never_crash) {
     for (uint8_t& x : b) x = static_cast<uint8_t>(rng());
     // Plant an end record signature so parsing gets past the search.
     if (b.size() >= 22 && trial % 2 == 0) {
-      const size_t at = b.size() - 22 - rng() % std::min<size_t>(b.size() - 21, 40);
+      const size_t at =
+          b.size() - 22 - rng() % std::min<size_t>(b.size() - 21, 40);
       Patch32(b, at, 0x06054b50);
       Patch16(b, at + 4, 0);
       Patch16(b, at + 6, 0);
@@ -530,9 +547,10 @@ TEST_CASE(random_bytes_and_damage_never_crash) {
     // Damage the headers and directory, where the structure is.
     const int flips = 1 + static_cast<int>(rng() % 3);
     for (int f = 0; f < flips; ++f) {
-      const size_t at = rng() % 2 ? good.central_headers[0] +
-                                        rng() % (b.size() - good.central_headers[0])
-                                  : rng() % b.size();
+      const size_t at = rng() % 2
+                            ? good.central_headers[0] +
+                                  rng() % (b.size() - good.central_headers[0])
+                            : rng() % b.size();
       b[at] = static_cast<uint8_t>(rng());
     }
     if (ParseOrReadThrows(b.data(), b.size())) ++threw;

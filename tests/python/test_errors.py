@@ -107,20 +107,31 @@ def test_empty_array() -> None:
         create(GOOD).classify(np.zeros(0, dtype=np.float32))
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.int16, np.int32])
+@pytest.mark.parametrize("dtype", [np.complex64, np.float16, np.bool_, np.int64])
 def test_wrong_dtype(dtype: type) -> None:
-    with pytest.raises(ValueError, match="float32"):
+    with pytest.raises(ValueError, match="unsupported dtype"):
         create(GOOD).classify(np.zeros(N, dtype=dtype))
 
 
+def test_object_array_is_rejected() -> None:
+    with pytest.raises((ValueError, TypeError)):
+        create(GOOD).classify(np.array([object()] * N))
+
+
 def test_wrong_channel_count() -> None:
-    with pytest.raises(ValueError, match="2 channel"):
-        create(GOOD).classify(np.zeros((N, 2), dtype=np.float32))
+    stereo = build_model(2 * 200, [HEAD], channels=2)
+    with pytest.raises(ValueError, match="audio has 3 channels and the model 2"):
+        create(stereo).classify(np.zeros((200, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="channel: 5 selected but the audio has 2"):
+        create(GOOD).classify_clip(np.zeros((N, 2), dtype=np.float32), channel=5)
 
 
-def test_wrong_sample_rate() -> None:
-    with pytest.raises(ValueError, match="16000 Hz, got 44100"):
-        create(GOOD).classify(np.zeros(N, dtype=np.float32), sample_rate=44100)
+def test_window_length_at_another_rate() -> None:
+    # 800 frames at 16 kHz are 2400 at 48 kHz; 2000 frames are not a window.
+    with pytest.raises(ValueError, match="window is 800 frames \\(2400 at 48000 Hz\\)"):
+        create(GOOD).classify(np.zeros(2000, dtype=np.float32), sample_rate=48000)
+    with pytest.raises(ValueError, match="resampling is disabled"):
+        create(GOOD).classify_clip(np.zeros(2400, np.float32), 48000, resample=False)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

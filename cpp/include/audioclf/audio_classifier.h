@@ -83,14 +83,21 @@ class AudioClassifier {
   const ModelDescription& description() const { return description_; }
   const AudioClassifierOptions& options() const { return options_; }
 
+  // For parallel inference: another compiled instance of the same parsed
+  // model, and classification of one window on it. Engines are not shared
+  // between threads; ClassifyOn is otherwise thread-safe.
+  std::unique_ptr<CompiledModel> CreateEngine(int num_threads) const;
+  ClassificationResult ClassifyOn(CompiledModel& engine, const float* window) const;
+
  private:
   AudioClassifier() = default;
-  ClassificationResult RunAndPostprocess();  // with mutex_ held
+  ClassificationResult RunAndPostprocess(CompiledModel& engine) const;
 
   AudioClassifierOptions options_;
   AudioFormat format_;
   size_t window_frames_ = 0;
   ModelDescription description_;
+  std::shared_ptr<LiteRtModelHandle> handle_;
   std::unique_ptr<CompiledModel> model_;
   std::vector<ClassificationPostprocessor> postprocessors_;
   // LiteRT lists outputs in signature order; heads follow the subgraph's.

@@ -49,7 +49,8 @@ std::string Where(size_t offset, size_t size) {
 // ---- Reader ---------------------------------------------------------------
 
 Reader::Reader(const uint8_t* data, size_t size, std::string source)
-    : data_(size == 0 ? nullptr : data), size_(data == nullptr ? 0 : size),
+    : data_(size == 0 ? nullptr : data),
+      size_(data == nullptr ? 0 : size),
       source_(std::move(source)) {}
 
 std::string Reader::FileIdentifier() const {
@@ -75,8 +76,8 @@ Table Reader::Root() const {
   return Table(this, root, "");
 }
 
-void Reader::RequireRange(size_t offset, size_t length,
-                          const std::string& path, const char* what) const {
+void Reader::RequireRange(size_t offset, size_t length, const std::string& path,
+                          const char* what) const {
   // Written so that neither side can overflow.
   if (offset > size_ || length > size_ - offset) {
     Fail(path, std::string(what) + " extends past end of buffer" +
@@ -102,8 +103,8 @@ std::string ReadStringAt(const Reader& reader, size_t offset,
                           Where(offset, reader.size()));
   }
   if (reader.data()[start + length] != 0) {
-    reader.Fail(path, "string is not null-terminated" +
-                          Where(offset, reader.size()));
+    reader.Fail(path,
+                "string is not null-terminated" + Where(offset, reader.size()));
   }
   return std::string(reinterpret_cast<const char*>(reader.data() + start),
                      length);
@@ -135,8 +136,8 @@ Table::Table(const Reader* reader, size_t offset, std::string path)
                              Where(vtable_offset_, reader_->size()));
   }
   reader_->RequireRange(vtable_offset_, vtable_size_, where, "vtable");
-  table_size_ = detail::LoadLittleEndian<uint16_t>(reader_->data() +
-                                                   vtable_offset_ + 2);
+  table_size_ =
+      detail::LoadLittleEndian<uint16_t>(reader_->data() + vtable_offset_ + 2);
   if (table_size_ < 4) {
     reader_->Fail(where, "invalid table size " + std::to_string(table_size_) +
                              Where(offset_, reader_->size()));
@@ -172,8 +173,8 @@ size_t Table::FieldOffset(int field_id, const char* name, size_t size) const {
 size_t Table::FieldTarget(int field_id, const char* name) const {
   const size_t at = FieldOffset(field_id, name, 4);
   if (at == kAbsent) return kAbsent;
-  const uint32_t relative = detail::LoadLittleEndian<uint32_t>(
-      reader_->data() + at);
+  const uint32_t relative =
+      detail::LoadLittleEndian<uint32_t>(reader_->data() + at);
   const size_t target = at + relative;  // size_t is at least 64-bit here
   if (target >= reader_->size()) {
     Fail(name, "offset points past end of buffer (offset " +
@@ -183,8 +184,7 @@ size_t Table::FieldTarget(int field_id, const char* name) const {
   return target;
 }
 
-std::optional<std::string> Table::String(int field_id,
-                                         const char* name) const {
+std::optional<std::string> Table::String(int field_id, const char* name) const {
   const size_t target = FieldTarget(field_id, name);
   if (target == kAbsent) return std::nullopt;
   return ReadStringAt(*reader_, target, detail::JoinPath(path_, name));

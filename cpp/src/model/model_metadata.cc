@@ -72,7 +72,8 @@ constexpr uint8_t kOptionsScoreThresholding = 3;
 
 AssociatedFileType ToFileType(int8_t type) {
   // Types from a newer schema are not something audioclf can use.
-  if (type < 0 || type > static_cast<int8_t>(AssociatedFileType::kScannIndexFile)) {
+  if (type < 0 ||
+      type > static_cast<int8_t>(AssociatedFileType::kScannIndexFile)) {
     return AssociatedFileType::kUnknown;
   }
   return static_cast<AssociatedFileType>(type);
@@ -90,7 +91,8 @@ std::vector<AssociatedFile> ReadAssociatedFiles(const Table& parent,
     file.name = t.StringOr(associated_file_field::kName, "name");
     file.description =
         t.StringOr(associated_file_field::kDescription, "description");
-    file.type = ToFileType(t.Scalar<int8_t>(associated_file_field::kType, "type", 0));
+    file.type =
+        ToFileType(t.Scalar<int8_t>(associated_file_field::kType, "type", 0));
     file.locale = t.StringOr(associated_file_field::kLocale, "locale");
     file.version = t.StringOr(associated_file_field::kVersion, "version");
     files.push_back(std::move(file));
@@ -99,8 +101,8 @@ std::vector<AssociatedFile> ReadAssociatedFiles(const Table& parent,
 }
 
 void ReadProcessUnits(const Table& tensor, TensorMetadata& out) {
-  std::optional<Vector> units =
-      tensor.VectorField(tensor_metadata_field::kProcessUnits, "process_units", 4);
+  std::optional<Vector> units = tensor.VectorField(
+      tensor_metadata_field::kProcessUnits, "process_units", 4);
   if (!units) return;
   for (size_t i = 0; i < units->size(); ++i) {
     const Table unit = units->TableAt(i);
@@ -111,24 +113,28 @@ void ReadProcessUnits(const Table& tensor, TensorMetadata& out) {
     // The first unit of each kind applies, as there is one calibration and
     // one threshold per tensor.
     if (options.type == kOptionsScoreCalibration && !out.score_calibration) {
-      const int8_t transformation = o.Scalar<int8_t>(
-          score_calibration_field::kScoreTransformation, "score_transformation", 0);
+      const int8_t transformation =
+          o.Scalar<int8_t>(score_calibration_field::kScoreTransformation,
+                           "score_transformation", 0);
       if (transformation < 0 ||
-          transformation > static_cast<int8_t>(ScoreTransformation::kInverseLogistic)) {
+          transformation >
+              static_cast<int8_t>(ScoreTransformation::kInverseLogistic)) {
         // Silently using identity instead would give wrong scores.
         o.Fail("score_transformation",
                "unsupported score transformation " +
                    std::to_string(static_cast<int>(transformation)));
       }
       ScoreCalibrationOptions calibration;
-      calibration.transformation = static_cast<ScoreTransformation>(transformation);
-      calibration.default_score =
-          o.Scalar<float>(score_calibration_field::kDefaultScore, "default_score", 0.0f);
+      calibration.transformation =
+          static_cast<ScoreTransformation>(transformation);
+      calibration.default_score = o.Scalar<float>(
+          score_calibration_field::kDefaultScore, "default_score", 0.0f);
       out.score_calibration = calibration;
-    } else if (options.type == kOptionsScoreThresholding && !out.score_threshold) {
-      out.score_threshold = o.Scalar<float>(
-          score_thresholding_field::kGlobalScoreThreshold, "global_score_threshold",
-          0.0f);
+    } else if (options.type == kOptionsScoreThresholding &&
+               !out.score_threshold) {
+      out.score_threshold =
+          o.Scalar<float>(score_thresholding_field::kGlobalScoreThreshold,
+                          "global_score_threshold", 0.0f);
     }
   }
 }

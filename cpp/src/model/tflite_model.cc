@@ -56,24 +56,36 @@ constexpr char kMetadataName[] = "TFLITE_METADATA";
 // model is still described even when the caller will reject it later.
 ElementType FromTfliteType(int8_t type) {
   switch (type) {
-    case 0: return ElementType::kFloat32;
-    case 1: return ElementType::kFloat16;
-    case 2: return ElementType::kInt32;
-    case 3: return ElementType::kUInt8;
-    case 4: return ElementType::kInt64;
-    case 5: return ElementType::kString;
-    case 6: return ElementType::kBool;
-    case 7: return ElementType::kInt16;
-    case 9: return ElementType::kInt8;
-    case 10: return ElementType::kFloat64;
-    default: return ElementType::kUnknown;
+    case 0:
+      return ElementType::kFloat32;
+    case 1:
+      return ElementType::kFloat16;
+    case 2:
+      return ElementType::kInt32;
+    case 3:
+      return ElementType::kUInt8;
+    case 4:
+      return ElementType::kInt64;
+    case 5:
+      return ElementType::kString;
+    case 6:
+      return ElementType::kBool;
+    case 7:
+      return ElementType::kInt16;
+    case 9:
+      return ElementType::kInt8;
+    case 10:
+      return ElementType::kFloat64;
+    default:
+      return ElementType::kUnknown;
   }
 }
 
 TensorInfo ReadTensor(const Table& tensor) {
   TensorInfo info;
   info.name = tensor.StringOr(tensor_field::kName, "name");
-  info.type = FromTfliteType(tensor.Scalar<int8_t>(tensor_field::kType, "type", 0));
+  info.type =
+      FromTfliteType(tensor.Scalar<int8_t>(tensor_field::kType, "type", 0));
   info.shape = tensor.ScalarVector<int32_t>(tensor_field::kShape, "shape");
   if (std::optional<Table> q =
           tensor.SubTable(tensor_field::kQuantization, "quantization")) {
@@ -128,14 +140,16 @@ ByteRange ReadBufferRange(const Reader& reader, const Table& buffer) {
     range.size = data->size();
     if (range.size > 0) return range;
   }
-  const uint64_t offset = buffer.Scalar<uint64_t>(buffer_field::kOffset, "offset", 0);
+  const uint64_t offset =
+      buffer.Scalar<uint64_t>(buffer_field::kOffset, "offset", 0);
   const uint64_t size = buffer.Scalar<uint64_t>(buffer_field::kSize, "size", 0);
   if (offset > 1) {
     if (offset > reader.size() || size > reader.size() - offset) {
-      buffer.Fail("offset", "external buffer extends past end of file (offset " +
-                                std::to_string(offset) + ", size " +
-                                std::to_string(size) + ", file size " +
-                                std::to_string(reader.size()) + ")");
+      buffer.Fail("offset",
+                  "external buffer extends past end of file (offset " +
+                      std::to_string(offset) + ", size " +
+                      std::to_string(size) + ", file size " +
+                      std::to_string(reader.size()) + ")");
     }
     range.offset = static_cast<size_t>(offset);
     range.size = static_cast<size_t>(size);
@@ -147,32 +161,52 @@ ByteRange ReadBufferRange(const Reader& reader, const Table& buffer) {
 
 const char* ElementTypeName(ElementType type) {
   switch (type) {
-    case ElementType::kUnknown: return "unknown";
-    case ElementType::kFloat32: return "float32";
-    case ElementType::kFloat16: return "float16";
-    case ElementType::kFloat64: return "float64";
-    case ElementType::kInt8: return "int8";
-    case ElementType::kUInt8: return "uint8";
-    case ElementType::kInt16: return "int16";
-    case ElementType::kInt32: return "int32";
-    case ElementType::kInt64: return "int64";
-    case ElementType::kBool: return "bool";
-    case ElementType::kString: return "string";
+    case ElementType::kUnknown:
+      return "unknown";
+    case ElementType::kFloat32:
+      return "float32";
+    case ElementType::kFloat16:
+      return "float16";
+    case ElementType::kFloat64:
+      return "float64";
+    case ElementType::kInt8:
+      return "int8";
+    case ElementType::kUInt8:
+      return "uint8";
+    case ElementType::kInt16:
+      return "int16";
+    case ElementType::kInt32:
+      return "int32";
+    case ElementType::kInt64:
+      return "int64";
+    case ElementType::kBool:
+      return "bool";
+    case ElementType::kString:
+      return "string";
   }
   return "unknown";
 }
 
 size_t ElementSize(ElementType type) {
   switch (type) {
-    case ElementType::kFloat32: return 4;
-    case ElementType::kFloat16: return 2;
-    case ElementType::kFloat64: return 8;
-    case ElementType::kInt8: return 1;
-    case ElementType::kUInt8: return 1;
-    case ElementType::kInt16: return 2;
-    case ElementType::kInt32: return 4;
-    case ElementType::kInt64: return 8;
-    case ElementType::kBool: return 1;
+    case ElementType::kFloat32:
+      return 4;
+    case ElementType::kFloat16:
+      return 2;
+    case ElementType::kFloat64:
+      return 8;
+    case ElementType::kInt8:
+      return 1;
+    case ElementType::kUInt8:
+      return 1;
+    case ElementType::kInt16:
+      return 2;
+    case ElementType::kInt32:
+      return 4;
+    case ElementType::kInt64:
+      return 8;
+    case ElementType::kBool:
+      return 1;
     case ElementType::kUnknown:
     case ElementType::kString:
       return 0;
@@ -200,7 +234,8 @@ TfliteModelInfo ParseTfliteModel(const uint8_t* data, size_t size,
   const Table model = reader.Root();
 
   TfliteModelInfo info;
-  info.schema_version = model.Scalar<uint32_t>(model_field::kVersion, "version", 0);
+  info.schema_version =
+      model.Scalar<uint32_t>(model_field::kVersion, "version", 0);
 
   std::optional<Vector> subgraphs =
       model.VectorField(model_field::kSubgraphs, "subgraphs", 4);
@@ -210,7 +245,8 @@ TfliteModelInfo ParseTfliteModel(const uint8_t* data, size_t size,
   const Table subgraph = subgraphs->TableAt(0);
   const std::optional<Vector> tensors =
       subgraph.VectorField(subgraph_field::kTensors, "tensors", 4);
-  info.inputs = ReadTensorList(subgraph, tensors, subgraph_field::kInputs, "inputs");
+  info.inputs =
+      ReadTensorList(subgraph, tensors, subgraph_field::kInputs, "inputs");
   info.outputs =
       ReadTensorList(subgraph, tensors, subgraph_field::kOutputs, "outputs");
 

@@ -152,8 +152,8 @@ Directory ReadEndRecords(const uint8_t* data, size_t size,
 
 // Applies the ZIP64 extended-information extra field: each 64-bit value is
 // present only when its 32-bit field holds 0xffffffff, in this order.
-void ApplyZip64Extra(const uint8_t* extra, size_t extra_size,
-                     uint32_t size32, uint32_t csize32, uint32_t offset32,
+void ApplyZip64Extra(const uint8_t* extra, size_t extra_size, uint32_t size32,
+                     uint32_t csize32, uint32_t offset32,
                      ZipArchive::Entry& entry, const ZipError& error) {
   size_t pos = 0;
   while (pos + 4 <= extra_size) {
@@ -317,7 +317,8 @@ ZipArchive ZipArchive::Parse(const uint8_t* data, size_t size,
     entry.local_header_offset = offset32;
     ApplyZip64Extra(p + kCentralHeaderSize + name_size, extra_size, size32,
                     csize32, offset32, entry, error);
-    if (flags & 0x1) error.Entry(entry.name, "encrypted entries are not supported");
+    if (flags & 0x1)
+      error.Entry(entry.name, "encrypted entries are not supported");
 
     // Local header and data must lie before the central directory.
     if (entry.local_header_offset > dir.cd_offset ||
@@ -329,7 +330,8 @@ ZipArchive ZipArchive::Parse(const uint8_t* data, size_t size,
                       std::to_string(entry.local_header_offset) + " and " +
                       std::to_string(entry.compressed_size) +
                       " compressed bytes extend past the central directory "
-                      "(offset " + std::to_string(dir.cd_offset) + ")");
+                      "(offset " +
+                      std::to_string(dir.cd_offset) + ")");
     }
     entry.local_header_offset += shift;
     if (!archive.index_.emplace(entry.name, archive.entries_.size()).second) {
@@ -408,8 +410,8 @@ std::string ZipArchive::Read(const std::string& name) const {
   }
   const uint32_t crc = Crc32(contents);
   if (crc != e.crc32) {
-    error.Entry(name, "CRC-32 mismatch (expected " + Hex32(e.crc32) +
-                          ", got " + Hex32(crc) + ")");
+    error.Entry(name, "CRC-32 mismatch (expected " + Hex32(e.crc32) + ", got " +
+                          Hex32(crc) + ")");
   }
   return contents;
 }

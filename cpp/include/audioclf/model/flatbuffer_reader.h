@@ -47,9 +47,9 @@ T LoadLittleEndian(const uint8_t* p) {
   } else {
     using Bits = std::conditional_t<
         sizeof(T) == 1, uint8_t,
-        std::conditional_t<sizeof(T) == 2, uint16_t,
-                           std::conditional_t<sizeof(T) == 4, uint32_t,
-                                              uint64_t>>>;
+        std::conditional_t<
+            sizeof(T) == 2, uint16_t,
+            std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
     static_assert(sizeof(Bits) == sizeof(T), "unsupported scalar size");
     Bits bits = 0;
     for (size_t i = 0; i < sizeof(T); ++i) {

@@ -1,0 +1,28 @@
+// Offline classification of whole clips and files: a StreamClassifier fed
+// in blocks, so an hour-long file is read, converted and resampled piece by
+// piece in bounded memory while the workers classify windows in parallel.
+#ifndef AUDIOCLF_CLIP_CLASSIFIER_H_
+#define AUDIOCLF_CLIP_CLASSIFIER_H_
+
+#include <string>
+#include <vector>
+
+#include "audioclf/audio/audio_converter.h"
+#include "audioclf/stream_classifier.h"
+
+namespace audioclf {
+
+// Classifies every window of `clip` (its channel count and `options.input_rate`
+// describe it). Results are in time order.
+std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
+                                       const AudioView& clip, StreamOptions options);
+
+// Same for a WAV file, read in blocks of `block_frames`; the file's own rate
+// and channel count override those in `options`.
+std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
+                                          const std::string& path, StreamOptions options,
+                                          size_t block_frames = 1 << 16);
+
+}  // namespace audioclf
+
+#endif  // AUDIOCLF_CLIP_CLASSIFIER_H_

@@ -1,0 +1,54 @@
+#include "audioclf/clip_classifier.h"
+
+#include <algorithm>
+
+#include "audioclf/audio/wav_reader.h"
+
+namespace audioclf {
+namespace {
+
+std::vector<WindowResult> Collect(StreamClassifier& stream) {
+  std::vector<WindowResult> results;
+  while (auto result = stream.PopResult()) results.push_back(std::move(*result));
+  return results;
+}
+
+}  // namespace
+
+std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
+                                       const AudioView& clip, StreamOptions options) {
+  options.input_channels = clip.channels;
+  StreamClassifier stream(classifier, options);
+  // Fed in slices so the converted audio never has to exist all at once.
+  const size_t block = 1 << 16;
+  const auto* base = static_cast<const unsigned char*>(clip.data);
+  for (size_t start = 0; start < clip.frames; start += block) {
+    AudioView slice = clip;
+    slice.data = base + static_cast<ptrdiff_t>(start) * clip.frame_stride;
+    slice.frames = std::min(block, clip.frames - start);
+    stream.Feed(slice);
+  }
+  stream.Finish();
+  return Collect(stream);
+}
+
+std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
+                                          const std::string& path, StreamOptions options,
+                                          size_t block_frames) {
+  WavReader reader = WavReader::Open(path);
+  const WavInfo& info = reader.info();
+  options.input_rate = info.sample_rate;
+  options.input_channels = info.channels;
+  StreamClassifier stream(classifier, options);
+  std::vector<float> block(block_frames * info.channels);
+  for (uint64_t start = 0; start < info.frame_count; start += block_frames) {
+    size_t frames = reader.ReadFrames(start, block_frames, block.data());
+    if (frames == 0) break;
+    stream.Feed(AudioView::Interleaved(block.data(), SampleFormat::kFloat32, frames,
+                                       info.channels));
+  }
+  stream.Finish();
+  return Collect(stream);
+}
+
+}  // namespace audioclf

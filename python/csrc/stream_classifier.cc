@@ -1,0 +1,145 @@
+// Binds StreamClassifier (blocks in, ordered window results out) and the
+// offline clip/file helpers. The GIL is released while feeding, waiting for
+// results and classifying; results are pulled by Python, never pushed into
+// it from a worker thread.
+#include "audioclf/stream_classifier.h"
+
+#include <pybind11/stl.h>
+
+#include "audioclf/clip_classifier.h"
+#include "audioclf/error.h"
+#include "bindings.h"
+
+namespace py = pybind11;
+
+namespace audioclf {
+namespace python {
+namespace {
+
+StreamOptions MakeOptions(uint32_t input_rate, uint64_t hop_frames, bool pad_last, int workers,
+                          int threads_per_worker, const std::string& backpressure,
+                          py::object channel, bool allow_resampling) {
+  StreamOptions options;
+  options.input_rate = input_rate;
+  options.hop_frames = hop_frames;
+  options.pad_last = pad_last;
+  options.workers = workers;
+  options.threads_per_worker = threads_per_worker;
+  if (backpressure == "queue") {
+    options.backpressure = Backpressure::kQueue;
+  } else if (backpressure == "latest") {
+    options.backpressure = Backpressure::kLatest;
+  } else {
+    ThrowInvalidArgument("backpressure: expected 'queue' or 'latest', got '" + backpressure + "'");
+  }
+  if (!channel.is_none()) {
+    int index = channel.cast<int>();
+    if (index < 0) ThrowInvalidArgument("channel: must be >= 0, got " + std::to_string(index));
+    options.conversion.channel_mode = ChannelMode::kSelect;
+    options.conversion.channel = static_cast<uint32_t>(index);
+  }
+  options.conversion.allow_resampling = allow_resampling;
+  return options;
+}
+
+py::list ToList(std::vector<WindowResult>&& results) {
+  py::list out;
+  for (WindowResult& r : results) out.append(py::cast(std::move(r)));
+  return out;
+}
+
+}  // namespace
+
+void BindStreamClassifier(py::module_& m) {
+  py::class_<WindowResult>(m, "WindowResult")
+      .def_readonly("index", &WindowResult::index)
+      .def_readonly("start_frame", &WindowResult::start_frame)
+      .def_readonly("start_seconds", &WindowResult::start_seconds)
+      .def_readonly("end_seconds", &WindowResult::end_seconds)
+      .def_readonly("result", &WindowResult::result)
+      .def_property_readonly(
+          "timestamp_ms",
+          [](const WindowResult& r) {
+            return static_cast<int64_t>(r.start_seconds * 1000.0 + 0.5);
+          })
+      .def("__repr__", [](const WindowResult& r) {
+        return "WindowResult(index=" + std::to_string(r.index) +
+               ", start_seconds=" + std::to_string(r.start_seconds) +
+               ", end_seconds=" + std::to_string(r.end_seconds) + ")";
+      });
+
+  py::class_<StreamClassifier>(m, "StreamClassifier")
+      .def(py::init([](const AudioClassifier& classifier, uint32_t input_rate,
+                       uint32_t input_channels, uint64_t hop_frames, bool pad_last, int workers,
+                       int threads_per_worker, const std::string& backpressure,
+                       py::object channel, bool allow_resampling) {
+             StreamOptions options =
+                 MakeOptions(input_rate, hop_frames, pad_last, workers, threads_per_worker,
+                             backpressure, std::move(channel), allow_resampling);
+             options.input_channels = input_channels;
+             py::gil_scoped_release release;
+             return std::make_unique<StreamClassifier>(classifier, options);
+           }),
+           py::arg("classifier"), py::arg("input_rate") = 0, py::arg("input_channels") = 0,
+           py::arg("hop_frames") = 0, py::arg("pad_last") = true, py::arg("workers") = 1,
+           py::arg("threads_per_worker") = 1, py::arg("backpressure") = "queue",
+           py::arg("channel") = py::none(), py::arg("allow_resampling") = true,
+           py::keep_alive<1, 2>())
+      .def(
+          "feed",
+          [](StreamClassifier& self, const py::buffer& block) {
+            AudioView view = ViewAudio(block, "block");
+            py::gil_scoped_release release;
+            self.Feed(view);
+          },
+          py::arg("block"))
+      .def("finish", &StreamClassifier::Finish, py::call_guard<py::gil_scoped_release>())
+      .def("stop", &StreamClassifier::Stop, py::call_guard<py::gil_scoped_release>())
+      .def("pop", &StreamClassifier::PopResult, py::arg("timeout_ms") = -1,
+           py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("done", &StreamClassifier::done)
+      .def_property_readonly("windows_classified", &StreamClassifier::windows_classified)
+      .def_property_readonly("windows_skipped", &StreamClassifier::windows_skipped)
+      .def_property_readonly("input_frames", &StreamClassifier::input_frames)
+      .def_property_readonly("window_frames", &StreamClassifier::window_frames)
+      .def_property_readonly("hop_frames", &StreamClassifier::hop_frames);
+
+  m.def(
+      "classify_clip",
+      [](const AudioClassifier& classifier, const py::buffer& clip, uint32_t sample_rate,
+         uint64_t hop_frames, bool pad_last, int workers, py::object channel,
+         bool allow_resampling) {
+        AudioView view = ViewAudio(clip, "audio");
+        StreamOptions options = MakeOptions(sample_rate, hop_frames, pad_last, workers, 1,
+                                            "queue", std::move(channel), allow_resampling);
+        std::vector<WindowResult> results;
+        {
+          py::gil_scoped_release release;
+          results = ClassifyClip(classifier, view, options);
+        }
+        return ToList(std::move(results));
+      },
+      py::arg("classifier"), py::arg("audio"), py::arg("sample_rate"), py::arg("hop_frames") = 0,
+      py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
+      py::arg("allow_resampling") = true);
+
+  m.def(
+      "classify_wav_file",
+      [](const AudioClassifier& classifier, const std::string& path, uint64_t hop_frames,
+         bool pad_last, int workers, py::object channel, bool allow_resampling) {
+        StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
+                                            std::move(channel), allow_resampling);
+        std::vector<WindowResult> results;
+        {
+          py::gil_scoped_release release;
+          results = ClassifyWavFile(classifier, path, options);
+        }
+        return ToList(std::move(results));
+      },
+      py::arg("classifier"), py::arg("path"), py::arg("hop_frames") = 0,
+      py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
+      py::arg("allow_resampling") = true);
+}
+
+}  // namespace python
+}  // namespace audioclf

@@ -1,0 +1,276 @@
+// Tests for audioclf::Resampler: streaming exactness, output length, time
+// alignment, passband flatness and stopband attenuation.
+#include "audioclf/audio/resampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "test_harness.h"
+
+using audioclf::ErrorKind;
+using audioclf::Resampler;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+struct RatePair {
+  uint32_t in;
+  uint32_t out;
+};
+
+const RatePair kPairs[] = {{48000, 16000}, {44100, 16000}, {16000, 48000},
+                           {8000, 16000},  {22050, 44100}, {44100, 48000},
+                           {48000, 44100}, {16000, 8000},  {44100, 16001}};
+
+std::vector<float> Noise(size_t samples, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(samples);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<float> Sine(double freq, uint32_t rate, size_t frames) {
+  std::vector<float> v(frames);
+  for (size_t n = 0; n < frames; ++n) {
+    v[n] = static_cast<float>(std::sin(2.0 * kPi * freq * n / rate));
+  }
+  return v;
+}
+
+std::vector<float> OneShot(const RatePair& p, uint32_t channels,
+                           const std::vector<float>& in) {
+  Resampler r(p.in, p.out, channels);
+  std::vector<float> out;
+  r.Process(in.data(), in.size() / channels, &out);
+  r.Flush(&out);
+  return out;
+}
+
+uint64_t ExpectedFrames(uint64_t in_frames, const RatePair& p) {
+  return (in_frames * p.out + p.in - 1) / p.in;
+}
+
+// Least-squares fit of a sine at `freq` to y[first, last): returns the
+// amplitude, the phase (radians, 0 for sin) and the rms of the residual.
+struct Fit {
+  double amplitude;
+  double phase;
+  double residual_rms;
+};
+Fit FitSine(const std::vector<float>& y, double freq, uint32_t rate,
+            size_t first, size_t last) {
+  double ss = 0, cc = 0, sc = 0, ys = 0, yc = 0;
+  for (size_t k = first; k < last; ++k) {
+    double w = 2.0 * kPi * freq * k / rate;
+    double s = std::sin(w), c = std::cos(w);
+    ss += s * s;
+    cc += c * c;
+    sc += s * c;
+    ys += y[k] * s;
+    yc += y[k] * c;
+  }
+  double det = ss * cc - sc * sc;
+  double a = (ys * cc - yc * sc) / det;  // sin coefficient
+  double b = (yc * ss - ys * sc) / det;  // cos coefficient
+  double res = 0;
+  for (size_t k = first; k < last; ++k) {
+    double w = 2.0 * kPi * freq * k / rate;
+    double e = y[k] - (a * std::sin(w) + b * std::cos(w));
+    res += e * e;
+  }
+  return {std::hypot(a, b), std::atan2(b, a),
+          std::sqrt(res / static_cast<double>(last - first))};
+}
+
+double Db(double x) { return 20.0 * std::log10(std::max(x, 1e-30)); }
+
+}  // namespace
+
+TEST_CASE(BadArgumentsThrow) {
+  CHECK_THROWS(Resampler(0, 16000, 1), ErrorKind::kInvalidArgument, "input_rate");
+  CHECK_THROWS(Resampler(16000, 0, 1), ErrorKind::kInvalidArgument, "output_rate");
+  CHECK_THROWS(Resampler(16000, 8000, 0), ErrorKind::kInvalidArgument, "channels");
+  CHECK_THROWS(Resampler(2000000, 1000, 1), ErrorKind::kInvalidArgument,
+               "downsampling");
+  Resampler ok(1024 * 8000, 8000, 1);  // the largest ratio allowed
+  CHECK_EQ(ok.taps() % 16, 0u);
+}
+
+TEST_CASE(IdentityPassesThroughExactly) {
+  Resampler r(16000, 16000, 2);
+  CHECK_EQ(r.taps(), 0u);
+  std::vector<float> in = Noise(2 * 1000, 1), out;
+  r.Process(in.data(), 400, &out);
+  r.Process(in.data() + 800, 600, &out);
+  r.Flush(&out);
+  CHECK(out == in);
+}
+
+TEST_CASE(ReducesRatioAndBoundsTable) {
+  Resampler a(48000, 16000, 1);
+  CHECK_EQ(a.phase_rows(), 1u);
+  CHECK(!a.interpolates_phases());
+  Resampler b(44100, 16000, 1);
+  CHECK_EQ(b.phase_rows(), 160u);
+  Resampler c(44100, 16001, 1);  // L = 16001: the interpolated table
+  CHECK(c.interpolates_phases());
+  CHECK(c.phase_rows() * c.taps() * sizeof(float) <= (size_t{4} << 20));
+  CHECK(c.phase_rows() >= 1025u);
+  Resampler d(1024 * 8000 - 1, 8000, 1);  // long filter, few phases
+  CHECK(d.phase_rows() * d.taps() * sizeof(float) <= (size_t{4} << 20));
+}
+
+TEST_CASE(OutputLengthIsCeilOfRatio) {
+  std::mt19937 rng(7);
+  for (const RatePair& p : kPairs) {
+    Resampler r(p.in, p.out, 1);
+    for (int trial = 0; trial < 20; ++trial) {
+      size_t frames = std::uniform_int_distribution<size_t>(0, 3000)(rng);
+      if (trial < 3) frames = static_cast<size_t>(trial);
+      std::vector<float> in = Noise(frames, trial), out;
+      r.Process(in.data(), frames, &out);
+      r.Flush(&out);  // also resets
+      CHECK_EQ(out.size(), ExpectedFrames(frames, p));
+    }
+  }
+}
+
+TEST_CASE(BlockwiseEqualsOneShotBitForBit) {
+  std::mt19937 rng(11);
+  for (uint32_t channels : {1u, 2u}) {
+    for (const RatePair& p : kPairs) {
+      const size_t frames = 20000;
+      std::vector<float> in = Noise(frames * channels, p.in + channels);
+      std::vector<float> whole = OneShot(p, channels, in);
+      CHECK_EQ(whole.size(), ExpectedFrames(frames, p) * channels);
+      for (int trial = 0; trial < 3; ++trial) {
+        Resampler r(p.in, p.out, channels);
+        std::vector<float> out;
+        size_t done = 0;
+        while (done < frames) {
+          size_t most = trial == 0 ? 3 : trial == 1 ? 200 : 5000;
+          size_t n = std::min(frames - done,
+                              std::uniform_int_distribution<size_t>(0, most)(rng));
+          r.Process(in.data() + done * channels, n, &out);
+          done += n;
+        }
+        r.Flush(&out);
+        CHECK_EQ(out.size(), whole.size());
+        CHECK(std::equal(out.begin(), out.end(), whole.begin()));
+      }
+    }
+  }
+}
+
+TEST_CASE(ChannelsAreIndependentAndResetRestarts) {
+  const RatePair p{44100, 16000};
+  std::vector<float> left = Noise(5000, 1), right = Noise(5000, 2);
+  std::vector<float> stereo(10000);
+  for (size_t i = 0; i < 5000; ++i) {
+    stereo[2 * i] = left[i];
+    stereo[2 * i + 1] = right[i];
+  }
+  std::vector<float> l = OneShot(p, 1, left), r = OneShot(p, 1, right);
+  Resampler both(p.in, p.out, 2);
+  std::vector<float> junk, out;
+  both.Process(right.data(), 2000, &junk);  // then forgotten
+  both.Reset();
+  both.Process(stereo.data(), 5000, &out);
+  both.Flush(&out);
+  CHECK_EQ(out.size(), 2 * l.size());
+  for (size_t i = 0; i < l.size(); ++i) {
+    CHECK_EQ(out[2 * i], l[i]);
+    CHECK_EQ(out[2 * i + 1], r[i]);
+  }
+}
+
+TEST_CASE(ConstantStaysConstant) {
+  for (const RatePair& p : kPairs) {
+    std::vector<float> in(8000, 0.5f);
+    std::vector<float> out = OneShot(p, 1, in);
+    Resampler probe(p.in, p.out, 1);
+    // Away from the edges, where the zeros outside the signal are in reach.
+    size_t margin = probe.taps() * p.out / p.in + 2;
+    for (size_t k = margin; k + margin < out.size(); ++k) {
+      CHECK_NEAR(out[k], 0.5, 1e-5);
+    }
+  }
+}
+
+// A 1 kHz sine keeps its amplitude (within 0.1 dB), frequency and phase:
+// output k matches sin(2 pi f k / out_rate).
+TEST_CASE(SineIsTimeAlignedAndFlat) {
+  for (const RatePair& p : kPairs) {
+    const double freq = 1000.0;
+    const size_t frames = p.in;  // one second
+    std::vector<float> out = OneShot(p, 1, Sine(freq, p.in, frames));
+    Resampler probe(p.in, p.out, 1);
+    size_t margin = probe.taps() * p.out / p.in + 2;
+    double max_err = 0;
+    for (size_t k = margin; k + margin < out.size(); ++k) {
+      double want = std::sin(2.0 * kPi * freq * k / p.out);
+      max_err = std::max(max_err, std::fabs(out[k] - want));
+    }
+    Fit fit = FitSine(out, freq, p.out, margin, out.size() - margin);
+    std::printf("  %u -> %u: taps %zu, rows %zu, 1 kHz gain %+.5f dB, phase "
+                "%.2e rad, max error %.2e\n",
+                p.in, p.out, probe.taps(), probe.phase_rows(),
+                Db(fit.amplitude), fit.phase, max_err);
+    CHECK(max_err < 1e-3);
+    CHECK(std::fabs(Db(fit.amplitude)) < 0.1);
+    CHECK(std::fabs(fit.phase) < 1e-4);
+  }
+}
+
+// Passband flat within 0.1 dB up to 0.45 * min rate; whatever is not the
+// tone itself (aliases, images) at least 80 dB down; tones above the new
+// Nyquist removed by at least 80 dB.
+TEST_CASE(PassbandAndStopband) {
+  for (const RatePair& p : kPairs) {
+    const uint32_t min_rate = std::min(p.in, p.out);
+    Resampler probe(p.in, p.out, 1);
+    const size_t frames = p.in / 2;
+    double worst_ripple = 0, worst_leak = -1000;
+    for (int i = 1; i <= 24; ++i) {
+      double freq = 0.45 * min_rate * i / 24.0;
+      std::vector<float> out = OneShot(p, 1, Sine(freq, p.in, frames));
+      size_t margin = probe.taps() * p.out / p.in + 2;
+      Fit fit = FitSine(out, freq, p.out, margin, out.size() - margin);
+      worst_ripple = std::max(worst_ripple, std::fabs(Db(fit.amplitude)));
+      worst_leak = std::max(worst_leak, Db(fit.residual_rms * std::sqrt(2.0)));
+    }
+    // Tones from the stopband edge to just below the input Nyquist
+    // (downsampling), or input tones whose images land there (upsampling).
+    double worst_stop = -1000;
+    const double top = 0.5 * p.in * 0.99;
+    for (int i = 0; i <= 24; ++i) {
+      double freq = 0.5 * min_rate + (top - 0.5 * min_rate) * i / 24.0;
+      if (p.in < p.out) freq = 0.5 * p.in * (0.9 + 0.099 * i / 24.0);
+      std::vector<float> out = OneShot(p, 1, Sine(freq, p.in, frames));
+      size_t margin = probe.taps() * p.out / p.in + 2;
+      double leak;
+      if (p.in > p.out) {
+        double e = 0;
+        for (size_t k = margin; k + margin < out.size(); ++k) e += out[k] * out[k];
+        leak = std::sqrt(2.0 * e / static_cast<double>(out.size() - 2 * margin));
+      } else {
+        // The tone itself may sit in the transition band; its image may not.
+        leak = std::sqrt(2.0) *
+               FitSine(out, freq, p.out, margin, out.size() - margin).residual_rms;
+      }
+      worst_stop = std::max(worst_stop, Db(leak));
+    }
+    std::printf("  %u -> %u: ripple %.5f dB, passband leak %.1f dB, stopband "
+                "%.1f dB\n",
+                p.in, p.out, worst_ripple, worst_leak, worst_stop);
+    CHECK(worst_ripple < 0.1);
+    CHECK(worst_leak < -80.0);
+    CHECK(worst_stop < -80.0);
+  }
+}
