@@ -23,9 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from peers import PeerProcess
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"  # <repo>/../shared
@@ -218,17 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     first = classifier.classify(window).classifications[0].categories
     tops: dict[str, list[tuple[Any, ...]]] = {
         AUDIOCLF_NP: [(c.index, c.category_name, c.score) for c in first],
+        AUDIOCLF_TENSOR: [
+            (c.index, c.category_name, c.score)
+            for c in audioclf_tensor().classifications[0].categories
+        ],
+        INTERPRETER: top_k(interpreter_call(), args.max_results),
     }
     bare.run(bare_window)
     tops[BARE] = top_k(bare.outputs[0], args.max_results)
-    tops[INTERPRETER] = top_k(interpreter_call(), args.max_results)
-    audioclf_tensor()
-    tops[AUDIOCLF_TENSOR] = [
-        (c.index, c.category_name, c.score)
-        for c in classifier.classify(tensor).classifications[0].categories
-    ]
 
-    peers: list[Any] = []
+    peers: list[PeerProcess] = []
     versions = {
         "audioclf": audioclf.__version__,
         "ai-edge-litert": version("ai-edge-litert"),
@@ -264,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, top in tops.items():
             flag = "" if top and top[0][0] == expected else "   <-- WARNING: differs"
             print(f"  {name:<36} {fmt_top(top)}{flag}")
-        if args.audio == DEFAULT_AUDIO and expected != 0:
+        if args.audio.resolve() == DEFAULT_AUDIO and expected != 0:
             print("  WARNING: audioclf's top class is not 0 (Speech) on speech.wav")
 
         load_before = os.getloadavg()[0]

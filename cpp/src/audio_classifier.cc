@@ -169,6 +169,7 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
       head.labels = ParseLabelFile(ReadWholeFile(options.label_file, "label file"),
                                    options.label_file);
     }
+    head.activation = options.activation;
     description.heads.push_back(head);
     classifier->postprocessors_.emplace_back(static_cast<int>(i), info.outputs[i],
                                              std::move(head),

@@ -1,6 +1,7 @@
 #include "audioclf/stream_classifier.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -135,6 +136,9 @@ void StreamClassifier::Worker(size_t id) {
       window.start_seconds = static_cast<double>(job.start_frame) / rate;
       window.end_seconds = static_cast<double>(job.start_frame + job.valid_frames) / rate;
       window.result = classifier_.ClassifyOn(engine, job.samples.data());
+      window.ready_monotonic = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count();
       out = std::move(window);
     } catch (...) {
       Fail(std::current_exception());

@@ -15,12 +15,17 @@ from audioclf._core import (
     ClassificationOptions,
     ClassificationResult,
     Classifications,
+    WindowResult,
 )
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.audio_record import AudioRecord
+from audioclf.live import LiveStream
 from audioclf.tensor_audio import TensorAudio
 
 __all__ = [
     "AudioClassifier",
+    "AudioRecord",
+    "LiveStream",
     "AudioClassifierOptions",
     "AudioFormat",
     "BaseOptions",
@@ -29,5 +34,6 @@ __all__ = [
     "ClassificationResult",
     "Classifications",
     "TensorAudio",
+    "WindowResult",
 ]
 __version__ = "0.1.0"

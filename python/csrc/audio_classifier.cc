@@ -74,25 +74,38 @@ void BindAudioClassifier(py::module_& m) {
       .def(py::init([](std::optional<BaseOptions> base,
                        std::optional<ClassificationOptions> classification,
                        uint32_t sample_rate, uint32_t channels,
-                       std::optional<std::string> label_file) {
+                       std::optional<std::string> label_file, const std::string& activation) {
              AudioClassifierOptions o;
              if (base) o.base_options = *base;
              if (classification) o.classification_options = *classification;
              o.sample_rate = sample_rate;
              o.channels = channels;
              if (label_file) o.label_file = *label_file;
+             o.activation = ParseActivation(activation);
              return o;
            }),
            py::arg("base_options") = py::none(),
            py::arg("classification_options") = py::none(),
            py::arg("sample_rate") = 0, py::arg("channels") = 0,
-           py::arg("label_file") = py::none())
+           py::arg("label_file") = py::none(), py::arg("activation") = "none")
       .def_readwrite("base_options", &AudioClassifierOptions::base_options)
       .def_readwrite("classification_options",
                      &AudioClassifierOptions::classification_options)
       .def_readwrite("sample_rate", &AudioClassifierOptions::sample_rate)
       .def_readwrite("channels", &AudioClassifierOptions::channels)
-      .def_readwrite("label_file", &AudioClassifierOptions::label_file);
+      .def_readwrite("label_file", &AudioClassifierOptions::label_file)
+      .def_property(
+          "activation",
+          [](const AudioClassifierOptions& o) {
+            switch (o.activation) {
+              case Activation::kSigmoid: return "sigmoid";
+              case Activation::kSoftmax: return "softmax";
+              default: return "none";
+            }
+          },
+          [](AudioClassifierOptions& o, const std::string& name) {
+            o.activation = ParseActivation(name);
+          });
 
   py::class_<TensorInfo>(m, "TensorInfo")
       .def_readonly("name", &TensorInfo::name)

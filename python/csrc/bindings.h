@@ -14,6 +14,8 @@ namespace audioclf {
 namespace python {
 
 void BindAudioBuffer(pybind11::module_& m);
+void BindRingBuffer(pybind11::module_& m);
+void BindCaptureBuffer(pybind11::module_& m);
 void BindWavReader(pybind11::module_& m);
 void BindClassificationResult(pybind11::module_& m);
 void BindAudioClassifier(pybind11::module_& m);

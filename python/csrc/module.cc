@@ -20,6 +20,8 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   audioclf::python::BindAudioBuffer(m);
+  audioclf::python::BindRingBuffer(m);
+  audioclf::python::BindCaptureBuffer(m);
   audioclf::python::BindWavReader(m);
   audioclf::python::BindClassificationResult(m);
   audioclf::python::BindAudioClassifier(m);

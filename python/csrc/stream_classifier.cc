@@ -57,6 +57,7 @@ void BindStreamClassifier(py::module_& m) {
       .def_readonly("start_seconds", &WindowResult::start_seconds)
       .def_readonly("end_seconds", &WindowResult::end_seconds)
       .def_readonly("result", &WindowResult::result)
+      .def_readonly("ready_monotonic", &WindowResult::ready_monotonic)
       .def_property_readonly(
           "timestamp_ms",
           [](const WindowResult& r) {

@@ -367,6 +367,15 @@ void EncodeFrame(uint64_t p, float* frame) {
   frame[1] = -v - 1.0f;  // distinct from frame[0], no -0.0
 }
 
+// One step of a wait loop: mostly a busy spin, so that two waiting threads
+// look busy and the scheduler keeps them on separate cores (with pure yields
+// they may share one core and run in lockstep, which tests no concurrency);
+// an occasional yield, so that a thread sharing a core with the one it waits
+// for does not burn its whole time slice.
+void Pause(int* spins) {
+  if (++*spins % 1024 == 0) std::this_thread::yield();
+}
+
 struct Lcg {
   uint64_t state;
   uint32_t Next() {
@@ -509,29 +518,40 @@ TEST_CASE(two_threads_every_frame_in_order) {
       const size_t n = block_sizes[b];
       for (size_t i = 0; i < n; ++i) EncodeFrame(p + i, &block[2 * i]);
       // Alternate the float and the PCM-converting write paths.
+      size_t written = 0;
       switch (b % 3) {
         case 0:
-          ring.Write(block.data(), n);
+          written = ring.Write(block.data(), n);
           break;
         case 1:
-          ring.Write(block.data(), SampleFormat::kFloat32, n);
+          written = ring.Write(block.data(), SampleFormat::kFloat32, n);
           break;
         default:
           std::copy(block.begin(), block.begin() + 2 * n, block64.begin());
-          ring.Write(block64.data(), SampleFormat::kFloat64, n);
+          written = ring.Write(block64.data(), SampleFormat::kFloat64, n);
           break;
       }
       p += n;
+      // After a drop, wait until a stalling consumer has seen it: dropping
+      // block after block while the consumer is descheduled would leave
+      // almost nothing to check.
+      if (written == 0) {
+        for (int spins = 0; consumer_stalling.load(std::memory_order_relaxed);) {
+          Pause(&spins);
+        }
+        continue;
+      }
       // Usually wait until the ring is at most half full, so most frames get
       // through at any relative speed (ThreadSanitizer slows the checking
       // consumer far more than the producer); otherwise write at once, which
-      // sometimes overruns. A busy wait, not a yield: yielding threads may
-      // share one core and run in lockstep, which tests no concurrency.
+      // sometimes overruns.
       if (rng.Next() % 8 != 0) {
-        while (ring.frames_written() -
-                       consumed_hint.load(std::memory_order_relaxed) >
-                   capacity / 2 &&
-               !consumer_stalling.load(std::memory_order_relaxed)) {
+        for (int spins = 0;
+             ring.frames_written() -
+                     consumed_hint.load(std::memory_order_relaxed) >
+                 capacity / 2 &&
+             !consumer_stalling.load(std::memory_order_relaxed);) {
+          Pause(&spins);
         }
       }
     }
@@ -558,8 +578,9 @@ TEST_CASE(two_threads_every_frame_in_order) {
       ++stalls;
       consumer_stalling.store(true, std::memory_order_relaxed);
       const uint64_t overrun = ring.overrun_frames();
-      while (ring.overrun_frames() == overrun &&
-             !producer_done.load(std::memory_order_acquire)) {
+      for (int spins = 0; ring.overrun_frames() == overrun &&
+                          !producer_done.load(std::memory_order_acquire);) {
+        Pause(&spins);
       }
       consumer_stalling.store(false, std::memory_order_relaxed);
     } else if (op < 8) {

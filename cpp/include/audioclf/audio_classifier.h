@@ -47,6 +47,8 @@ struct AudioClassifierOptions {
   // A label file (one label per line) for a single-head model without
   // labels in its metadata.
   std::string label_file;
+  // Applied to every head's raw outputs, for models that emit logits.
+  Activation activation = Activation::kNone;
 };
 
 // What a model is, as the CLI's `info` and Python's introspection show it.

@@ -51,6 +51,9 @@ struct WindowResult {
   uint64_t start_frame = 0;  // at the model's rate
   double start_seconds = 0;
   double end_seconds = 0;    // start + window, or the end of the audio
+  // When inference finished, in seconds of the monotonic clock (std::
+  // steady_clock; Python's time.monotonic()), for latency measurements.
+  double ready_monotonic = 0;
   ClassificationResult result;
 };
 

@@ -32,24 +32,33 @@ size_t FindNonFinite(const float* samples, size_t count) {
   return count;
 }
 
-AudioBuffer::AudioBuffer(AudioFormat format, size_t buffer_frames)
-    : format_(format), buffer_frames_(buffer_frames) {
+namespace {
+
+AudioFormat Checked(AudioFormat format, size_t buffer_frames) {
   if (format.channels == 0) ThrowInvalidArgument("audio format: channels must be > 0");
-  if (format.sample_rate == 0) {
-    ThrowInvalidArgument("audio format: sample_rate must be > 0");
-  }
+  if (format.sample_rate == 0) ThrowInvalidArgument("audio format: sample_rate must be > 0");
   if (buffer_frames == 0) ThrowInvalidArgument("buffer_size must be > 0 frames");
-  samples_.assign(buffer_samples(), 0.0f);
+  return format;
+}
+
+}  // namespace
+
+AudioBuffer::AudioBuffer(AudioFormat format, size_t buffer_frames)
+    : format_(Checked(format, buffer_frames)),
+      buffer_frames_(buffer_frames),
+      ring_(buffer_frames, format.channels) {
+  Clear();
 }
 
 void AudioBuffer::Clear() {
-  std::fill(samples_.begin(), samples_.end(), 0.0f);
-  head_ = 0;
+  ring_.Reset();
+  // Start full of silence, so the window is always complete.
+  scratch_.assign(buffer_samples(), 0.0f);
+  ring_.Write(scratch_.data(), buffer_frames_);
 }
 
 void AudioBuffer::Load(const float* interleaved, size_t frames) {
   const size_t channels = format_.channels;
-  const size_t capacity = samples_.size();
   // Only the last buffer_frames frames can survive the load.
   if (frames > buffer_frames_) {
     interleaved += (frames - buffer_frames_) * channels;
@@ -62,18 +71,39 @@ void AudioBuffer::Load(const float* interleaved, size_t frames) {
                          " (channel " + std::to_string(bad % channels) +
                          ") is NaN or infinite; samples must be finite");
   }
-  // head_ is both the oldest frame and where the next frame goes.
-  size_t first = capacity - head_ < count ? capacity - head_ : count;
-  std::memcpy(samples_.data() + head_, interleaved, first * sizeof(float));
-  std::memcpy(samples_.data(), interleaved + first,
-              (count - first) * sizeof(float));
-  head_ = (head_ + count) % capacity;
+  ring_.DiscardAllBut(ring_.capacity_frames() - frames);
+  ring_.Write(interleaved, frames);
 }
 
-void AudioBuffer::CopyTo(float* dst) const {
-  const size_t capacity = samples_.size();
-  std::memcpy(dst, samples_.data() + head_, (capacity - head_) * sizeof(float));
-  std::memcpy(dst + (capacity - head_), samples_.data(), head_ * sizeof(float));
+void AudioBuffer::Load(const AudioView& audio) {
+  if (audio.channels != format_.channels) {
+    ThrowInvalidArgument("audio has " + std::to_string(audio.channels) +
+                         " channel(s), the buffer holds " + std::to_string(format_.channels));
+  }
+  AudioView tail = audio;
+  if (tail.frames > buffer_frames_) {
+    tail.data = static_cast<const unsigned char*>(tail.data) +
+                static_cast<ptrdiff_t>(tail.frames - buffer_frames_) * tail.frame_stride;
+    tail.frames = buffer_frames_;
+  }
+  // One conversion pass into scratch, then the float path (same checks).
+  AudioConverter converter(format_.sample_rate, format_.channels, format_);
+  scratch_.clear();
+  converter.Process(tail, &scratch_);
+  Load(scratch_.data(), tail.frames);
 }
+
+void AudioBuffer::LoadLatest(const RingBuffer& ring, size_t frames) {
+  if (ring.channels() != format_.channels) {
+    ThrowInvalidArgument("ring buffer has " + std::to_string(ring.channels()) +
+                         " channel(s), the audio buffer " + std::to_string(format_.channels));
+  }
+  frames = std::min({frames, buffer_frames_, ring.available_frames()});
+  scratch_.resize(frames * format_.channels);
+  if (frames == 0 || !ring.CopyLatest(scratch_.data(), frames)) return;
+  Load(scratch_.data(), frames);
+}
+
+void AudioBuffer::CopyTo(float* dst) const { ring_.CopyLatest(dst, buffer_frames_); }
 
 }  // namespace audioclf

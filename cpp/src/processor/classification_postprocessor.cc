@@ -1,6 +1,7 @@
 #include "audioclf/processor/classification_postprocessor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -39,6 +40,13 @@ std::string ReadAssociatedFile(const ZipArchive* files,
 }
 
 }  // namespace
+
+Activation ParseActivation(const std::string& name) {
+  if (name == "none" || name.empty()) return Activation::kNone;
+  if (name == "sigmoid") return Activation::kSigmoid;
+  if (name == "softmax") return Activation::kSoftmax;
+  ThrowInvalidArgument("activation: expected 'none', 'sigmoid' or 'softmax', got '" + name + "'");
+}
 
 void ClassificationOptions::Validate() const {
   if (max_results == 0) {
@@ -205,6 +213,22 @@ Classifications ClassificationPostprocessor::Postprocess(
                   : static_cast<const int8_t*>(output_data)[j];
       scores.emplace_back(j, quantization_.scale * (q - zero_point));
     }
+  }
+
+  if (head_.activation == Activation::kSigmoid) {
+    for (auto& entry : scores) {
+      entry.second = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(entry.second))));
+    }
+  } else if (head_.activation == Activation::kSoftmax) {
+    // Shifted by the maximum so exp() cannot overflow.
+    float max_logit = scores.empty() ? 0.0f : scores[0].second;
+    for (const auto& entry : scores) max_logit = std::max(max_logit, entry.second);
+    double total = 0.0;
+    for (auto& entry : scores) {
+      entry.second = static_cast<float>(std::exp(static_cast<double>(entry.second - max_logit)));
+      total += entry.second;
+    }
+    for (auto& entry : scores) entry.second = static_cast<float>(entry.second / total);
   }
 
   if (head_.calibration) {

@@ -1,5 +1,17 @@
 """Names of ``tflite_support.task.audio``."""
 
-from audioclf import AudioClassifier, AudioClassifierOptions, AudioFormat, TensorAudio
+from audioclf import (
+    AudioClassifier,
+    AudioClassifierOptions,
+    AudioFormat,
+    AudioRecord,
+    TensorAudio,
+)
 
-__all__ = ["AudioClassifier", "AudioClassifierOptions", "AudioFormat", "TensorAudio"]
+__all__ = [
+    "AudioClassifier",
+    "AudioClassifierOptions",
+    "AudioFormat",
+    "AudioRecord",
+    "TensorAudio",
+]

@@ -36,6 +36,13 @@ struct ClassificationOptions {
   void Validate() const;
 };
 
+// An activation applied to raw outputs, for models that emit logits (e.g.
+// BirdNET); the metadata-described models need none.
+enum class Activation { kNone, kSigmoid, kSoftmax };
+
+// Parses "none", "sigmoid" or "softmax"; throws naming the argument.
+Activation ParseActivation(const std::string& name);
+
 // What the metadata says about one output head.
 struct ClassificationHead {
   std::string name;
@@ -43,6 +50,7 @@ struct ClassificationHead {
   std::vector<std::string> display_names;  // empty or one per label
   float score_threshold = 0.0f;            // from metadata, else 0
   std::shared_ptr<const ScoreCalibration> calibration;
+  Activation activation = Activation::kNone;  // from the options
 };
 
 // Splits a label file into lines ('\n', a '\r' before it dropped; a final

@@ -1,0 +1,125 @@
+"""Live classification: audio blocks in (from an AudioRecord, a file, a
+socket), window results out, as an iterator, an async iterator or a callback.
+
+The work happens in C++: the capture buffer's pump thread feeds a
+StreamClassifier, whose worker classifies every hop and queues results in
+time order. Timestamps come from sample counts, not clocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from audioclf import _core
+from audioclf._core import WindowResult
+
+if TYPE_CHECKING:
+    from audioclf.audio_record import AudioRecord
+
+# How long a blocking pop waits before checking for stop() (ms); bounds how
+# late an iterator notices that the stream was stopped elsewhere.
+_POLL_MS = 50
+
+
+class LiveStream:
+    """A running stream classifier. Iterate it for results; ``stop()`` ends it."""
+
+    def __init__(
+        self,
+        native: _core.AudioClassifier,
+        *,
+        record: AudioRecord | None,
+        sample_rate: int,
+        channels: int,
+        hop_frames: int,
+        backpressure: str,
+        workers: int,
+        callback: Callable[[WindowResult], None] | None,
+    ) -> None:
+        self._record = record
+        self._stream = _core.StreamClassifier(
+            native,
+            input_rate=sample_rate,
+            input_channels=channels,
+            hop_frames=hop_frames,
+            pad_last=False,
+            workers=workers,
+            backpressure=backpressure,
+        )
+        self._stopped = threading.Event()
+        self._callback_thread: threading.Thread | None = None
+        if callback is not None:
+            self._callback_thread = threading.Thread(
+                target=self._run_callback, args=(callback,), daemon=True
+            )
+            self._callback_thread.start()
+        if record is not None:
+            record._capture.attach(self._stream)
+            record.start_recording()
+
+    def feed(self, block: np.ndarray) -> None:
+        """Feeds a block of audio (any size, dtype and layout) when no AudioRecord is attached."""
+        if self._record is not None:
+            raise RuntimeError("this stream is fed by its AudioRecord")
+        self._stream.feed(block)
+
+    def finish(self) -> None:
+        """End of input: classifies what is complete and lets iteration end."""
+        self._stream.finish()
+
+    def stop(self) -> None:
+        """Stops now: no result and no callback after it returns. Idempotent."""
+        self._stopped.set()
+        if self._record is not None:
+            self._record._capture.attach(None)
+        self._stream.stop()
+        thread = self._callback_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def pop(self, timeout: float | None = None) -> WindowResult | None:
+        """The next result, waiting up to ``timeout`` seconds (None: until one or the end)."""
+        return self._stream.pop(-1 if timeout is None else int(timeout * 1000))
+
+    def __iter__(self) -> Iterator[WindowResult]:
+        while not self._stopped.is_set():
+            result = self._stream.pop(_POLL_MS)
+            if result is not None:
+                yield result
+            elif self._stream.done:
+                return
+
+    async def __aiter__(self) -> AsyncIterator[WindowResult]:
+        loop = asyncio.get_running_loop()
+        while not self._stopped.is_set():
+            result = await loop.run_in_executor(None, self._stream.pop, _POLL_MS)
+            if result is not None:
+                yield result
+            elif self._stream.done:
+                return
+
+    def _run_callback(self, callback: Callable[[WindowResult], None]) -> None:
+        for result in self:
+            if self._stopped.is_set():
+                return
+            callback(result)
+
+    @property
+    def windows_classified(self) -> int:
+        return self._stream.windows_classified
+
+    @property
+    def windows_skipped(self) -> int:
+        """Windows dropped because inference fell behind (backpressure='latest')."""
+        return self._stream.windows_skipped
+
+    def __enter__(self) -> LiveStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
