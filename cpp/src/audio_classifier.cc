@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "audioclf/error.h"
 #include "audioclf/model/zip_archive.h"
@@ -265,6 +266,34 @@ ClassificationResult AudioClassifier::Classify(const float* interleaved,
 
 std::unique_ptr<CompiledModel> AudioClassifier::CreateEngine(int num_threads) const {
   return std::make_unique<CompiledModel>(handle_, num_threads);
+}
+
+std::vector<std::unique_ptr<CompiledModel>> AudioClassifier::TakeEngines(size_t count,
+                                                                         int num_threads) const {
+  std::vector<std::unique_ptr<CompiledModel>> engines;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    for (auto it = pool_.begin(); it != pool_.end() && engines.size() < count;) {
+      if (it->first == num_threads) {
+        engines.push_back(std::move(it->second));
+        it = pool_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  while (engines.size() < count) engines.push_back(CreateEngine(num_threads));
+  return engines;
+}
+
+void AudioClassifier::ReturnEngines(std::vector<std::unique_ptr<CompiledModel>> engines,
+                                    int num_threads) const {
+  // Bounded, so a burst of wide streams does not pin memory forever.
+  const size_t limit = 2 * std::max(1u, std::thread::hardware_concurrency());
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  for (auto& engine : engines) {
+    if (engine && pool_.size() < limit) pool_.emplace_back(num_threads, std::move(engine));
+  }
 }
 
 ClassificationResult AudioClassifier::ClassifyOn(CompiledModel& engine,

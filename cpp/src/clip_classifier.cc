@@ -34,7 +34,7 @@ std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
 
 std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
                                           const std::string& path, StreamOptions options,
-                                          size_t block_frames) {
+                                          size_t block_frames, const Progress& progress) {
   WavReader reader = WavReader::Open(path);
   const WavInfo& info = reader.info();
   options.input_rate = info.sample_rate;
@@ -46,6 +46,7 @@ std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
     if (frames == 0) break;
     stream.Feed(AudioView::Interleaved(block.data(), SampleFormat::kFloat32, frames,
                                        info.channels));
+    if (progress) progress(start + frames, info.frame_count);
   }
   stream.Finish();
   return Collect(stream);

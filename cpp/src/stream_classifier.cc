@@ -36,13 +36,14 @@ StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
   for (size_t i = 0; i < max_queue_ + workers + 1; ++i) {
     free_buffers_.emplace_back(samples, 0.0f);
   }
-  for (size_t i = 0; i < workers; ++i) {
-    engines_.push_back(classifier.CreateEngine(options.threads_per_worker));
-  }
+  engines_ = classifier.TakeEngines(workers, options.threads_per_worker);
   for (size_t i = 0; i < workers; ++i) threads_.emplace_back(&StreamClassifier::Worker, this, i);
 }
 
-StreamClassifier::~StreamClassifier() { Stop(); }
+StreamClassifier::~StreamClassifier() {
+  Stop();
+  classifier_.ReturnEngines(std::move(engines_), options_.threads_per_worker);
+}
 
 void StreamClassifier::RethrowIfFailed() {
   std::exception_ptr error;

@@ -149,12 +149,14 @@ class AudioClassifier:
         channel: int | None = None,
         resample: bool = True,
         block_frames: int = 65536,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[WindowResult]:
         """Classifies every window of an audio file, read in blocks (bounded memory).
 
         WAV files are read by the C++ core; other formats (FLAC, OGG, MP3,
         anything libsndfile reads) through ``soundfile``. Options as in
-        :meth:`classify_clip`.
+        :meth:`classify_clip`; ``progress(frames_read, frames_total)`` is
+        called after each block.
         """
         native = self._classifier()
         path = os.fspath(path)
@@ -168,8 +170,9 @@ class AudioClassifier:
                 workers=workers,
                 channel=channel,
                 allow_resampling=resample,
+                progress=progress,
             )
-        rate, channels, blocks = _read_blocks(path, block_frames)
+        rate, channels, total, blocks = _read_blocks(path, block_frames)
         stream = _core.StreamClassifier(
             native,
             input_rate=rate,
@@ -181,8 +184,12 @@ class AudioClassifier:
             allow_resampling=resample,
         )
         try:
+            done = 0
             for block in blocks:
                 stream.feed(block)
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
             stream.finish()
             results = []
             while (window := stream.pop()) is not None:
@@ -306,8 +313,8 @@ def _is_wav(path: str) -> bool:
     return head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE"
 
 
-def _read_blocks(path: str, block_frames: int) -> tuple[int, int, Iterable[np.ndarray]]:
-    """Opens a non-WAV file with soundfile; returns its rate, channels and float32 blocks."""
+def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[np.ndarray]]:
+    """Opens a non-WAV file with soundfile: its rate, channels, frames and float32 blocks."""
     try:
         import soundfile
     except ImportError as error:
@@ -328,4 +335,4 @@ def _read_blocks(path: str, block_frames: int) -> tuple[int, int, Iterable[np.nd
                     return
                 yield block
 
-    return int(info.samplerate), int(info.channels), blocks()
+    return int(info.samplerate), int(info.channels), int(info.frames), blocks()

@@ -103,6 +103,9 @@ class AudioRecord:
         self._stream: Any = None
         self._lock = threading.Lock()
         self.input_overflows = 0  # PortAudio's own overflow reports
+        # The StreamClassifier the capture buffer feeds, held here because the
+        # C++ side keeps only a raw pointer: it must not be freed while attached.
+        self._attached: _core.StreamClassifier | None = None
 
     @property
     def channels(self) -> int:
@@ -124,6 +127,24 @@ class AudioRecord:
     @property
     def frames_captured(self) -> int:
         return self._capture.frames_captured
+
+    @property
+    def recording(self) -> bool:
+        """Whether the input stream is open and capturing."""
+        return self._stream is not None
+
+    def _attach(self, stream: _core.StreamClassifier) -> None:
+        # Reference first, pointer second (the reverse in _detach), so the
+        # pump never feeds a stream that Python has already freed.
+        if self._attached is not None and self._attached is not stream:
+            raise RuntimeError("this AudioRecord already feeds a live stream; stop that first")
+        self._attached = stream
+        self._capture.attach(stream)
+
+    def _detach(self, stream: _core.StreamClassifier) -> None:
+        if self._attached is stream:
+            self._capture.attach(None)  # returns once the pump has let go of it
+            self._attached = None
 
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         # The capture thread: one copy into C++, counters, nothing that raises.

@@ -16,7 +16,7 @@ from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOp
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.events import find_events
 from audioclf.models import NAMES, ModelSpec, resolve_model
-from audioclf.output import FORMATS, ProgressBar, make_writer
+from audioclf.output import FORMATS, ProgressBar, Writer, make_writer
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
 DEFAULT_TOP_K = 3
@@ -330,10 +330,9 @@ def _classify(args: argparse.Namespace) -> int:
 
         require_matplotlib()
     plan = _Plan.of(args)
-    spec = resolve_model(args.model)
     classifier = _create(
         args,
-        spec,
+        resolve_model(args.model),
         max_results=plan.core_top_k,
         score_threshold=plan.core_threshold,
         category_name_allowlist=args.allow,
@@ -341,46 +340,84 @@ def _classify(args: argparse.Namespace) -> int:
         display_names_locale=args.locale,
     )
     with classifier:
-        fmt = classifier.required_audio_format
-        window_seconds = classifier.window_frames / fmt.sample_rate
-        overlap = args.overlap.seconds(window_seconds) if args.overlap else None
-        if overlap is not None and overlap >= window_seconds:
-            parser.error(f"--overlap: must be shorter than the window ({window_seconds:g} s)")
+        overlap = _overlap_seconds(parser, args.overlap, classifier)
         for given, reason in input_errors:
             _report(given, reason)
-        failed = bool(input_errors)
-        plotted: list[tuple[str, list[_core.WindowResult]]] = []
-        plot_omitted = 0
         with _open_output(args.output) as stream:
             writer = make_writer(args.format, stream, plan.top_k, events=args.events)
-            progress = _Progress(files, sys.stderr)
-            for number, path in enumerate(files, start=1):
-                progress.start(number, path)
-                try:
-                    windows = classifier.classify_file(path, overlap=overlap, workers=args.workers)
-                except (ValueError, RuntimeError, OSError) as error:
-                    progress.clear()
-                    _report(path, error)
-                    writer.error(path, str(error))
-                    failed = True
-                    continue
-                if args.events:
-                    events = find_events(windows, plan.event_threshold, file=path)
-                    writer.events(path, events)
-                else:
-                    writer.windows(path, windows)
-                if args.plot and len(plotted) < PLOT_FILES:
-                    plotted.append((path, windows))
-                elif args.plot:
-                    plot_omitted += 1
-                progress.finish(number, path)
-            progress.close()
+            batch = _Batch(classifier, writer, args, plan, overlap)
+            failed = batch.run(files)
             writer.close()
-        if args.plot and plotted:
-            from audioclf.plot import plot_timelines
+    if args.plot and batch.plotted:
+        from audioclf.plot import plot_timelines
 
-            plot_timelines(plotted, args.plot, classes=PLOT_CLASSES, omitted=plot_omitted)
-    return 1 if failed else 0
+        plot_timelines(batch.plotted, args.plot, classes=PLOT_CLASSES, omitted=batch.omitted)
+    return 1 if failed or input_errors else 0
+
+
+def _overlap_seconds(
+    parser: argparse.ArgumentParser, overlap: Overlap | None, classifier: AudioClassifier
+) -> float | None:
+    """--overlap in seconds, checked against the model's window (a usage error if too long)."""
+    if overlap is None:
+        return None
+    window = classifier.window_frames / classifier.required_audio_format.sample_rate
+    seconds = overlap.seconds(window)
+    if seconds >= window:
+        parser.error(f"--overlap: must be shorter than the window ({window:g} s)")
+    return seconds
+
+
+class _Batch:
+    """Classifies files one after the other; a failed file is reported and skipped."""
+
+    def __init__(
+        self,
+        classifier: AudioClassifier,
+        writer: Writer,
+        args: argparse.Namespace,
+        plan: _Plan,
+        overlap: float | None,
+    ) -> None:
+        self.classifier = classifier
+        self.writer = writer
+        self.args = args
+        self.plan = plan
+        self.overlap = overlap
+        self.plotted: list[tuple[str, list[_core.WindowResult]]] = []
+        self.omitted = 0  # files classified but left out of the plot
+
+    def run(self, files: Sequence[str]) -> bool:
+        """Returns whether any file failed."""
+        failed = False
+        progress = _Progress(files, sys.stderr)
+        for number, path in enumerate(files, start=1):
+            progress.start(number, path)
+            try:
+                windows = self.classifier.classify_file(
+                    path, overlap=self.overlap, workers=self.args.workers
+                )
+            except (ValueError, RuntimeError, OSError) as error:
+                progress.clear()
+                _report(path, error)
+                self.writer.error(path, str(error))
+                failed = True
+            else:
+                progress.clear()  # stdout may be the same terminal
+                self._write(path, windows)
+            progress.finish(number, path)
+        progress.close()
+        return failed
+
+    def _write(self, path: str, windows: list[_core.WindowResult]) -> None:
+        if self.args.events:
+            self.writer.events(path, find_events(windows, self.plan.event_threshold, file=path))
+        else:
+            self.writer.windows(path, windows)
+        if self.args.plot and len(self.plotted) < PLOT_FILES:
+            self.plotted.append((path, windows))
+        elif self.args.plot:
+            self.omitted += 1
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -398,6 +435,9 @@ def _info(args: argparse.Namespace) -> int:
             f"({classifier.window_frames / fmt.sample_rate:.3f} s)"
         )
         print(f"locales:      {', '.join(d.locales) if d.locales else '-'}")
+        activation = args.activation or spec.activation
+        if activation != "none":
+            print(f"activation:   {activation} (applied to the raw outputs)")
         for i, (head, tensor) in enumerate(zip(d.heads, d.outputs)):
             quant = f", quantized {tensor.quantization}" if tensor.quantization else ""
             print(

@@ -58,9 +58,17 @@ class LiveStream:
                 target=self._run_callback, args=(callback,), daemon=True
             )
             self._callback_thread.start()
+        # Capture this stream started is stopped with it; a record that was
+        # already recording is left running for its owner.
+        self._owns_recording = False
         if record is not None:
-            record._capture.attach(self._stream)
-            record.start_recording()
+            try:
+                record._attach(self._stream)
+                self._owns_recording = not record.recording
+                record.start_recording()
+            except BaseException:
+                self.stop()
+                raise
 
     def feed(self, block: np.ndarray) -> None:
         """Feeds a block of audio (any size, dtype and layout) when no AudioRecord is attached."""
@@ -76,7 +84,9 @@ class LiveStream:
         """Stops now: no result and no callback after it returns. Idempotent."""
         self._stopped.set()
         if self._record is not None:
-            self._record._capture.attach(None)
+            self._record._detach(self._stream)
+            if self._owns_recording:
+                self._record.stop()
         self._stream.stop()
         thread = self._callback_thread
         if thread is not None and thread is not threading.current_thread():

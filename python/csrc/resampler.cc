@@ -22,8 +22,9 @@ namespace {
 // The GIL is released while resampling, so the stream state gets a lock of
 // its own against two threads feeding one object.
 struct PyResampler {
-  PyResampler(uint32_t input_rate, uint32_t output_rate, uint32_t channels)
-      : resampler(input_rate, output_rate, channels),
+  PyResampler(uint32_t input_rate, uint32_t output_rate, uint32_t channels,
+              ResamplerProfile profile)
+      : resampler(input_rate, output_rate, channels, profile),
         two_dimensional(channels != 1) {}
   Resampler resampler;
   std::mutex mutex;
@@ -60,23 +61,33 @@ void BindResampler(py::module_& m) {
   py::class_<PyResampler>(
       m, "Resampler",
       "Streaming band-limited sample-rate conversion of float32 audio.\n\n"
-      "Polyphase windowed-sinc (Kaiser): flat within 0.1 dB up to 0.45 x the\n"
-      "lower rate, >= 80 dB stopband from 0.5 x the lower rate; the output\n"
-      "is time-aligned with the input. Feeding a signal in blocks of any\n"
-      "sizes gives exactly the output of one call.")
-      .def(py::init([](int64_t input_rate, int64_t output_rate, int64_t channels) {
+      "Polyphase windowed-sinc (Kaiser). profile=\"hq\" (default): flat\n"
+      "within 0.1 dB up to 0.45 x the lower rate, >= 80 dB stopband from\n"
+      "0.5 x the lower rate. profile=\"mediapipe\": the gentler kernel\n"
+      "MediaPipe's audio tasks resample with (cutoff 0.9 x the lower\n"
+      "Nyquist, Kaiser beta 5.658, radius 5), to match their scores.\n"
+      "Either way the output is time-aligned with the input, and feeding a\n"
+      "signal in blocks of any sizes gives exactly the output of one call.")
+      .def(py::init([](int64_t input_rate, int64_t output_rate, int64_t channels,
+                       const std::string& profile) {
              return std::make_unique<PyResampler>(
                  CheckRate(input_rate, "input_rate"),
                  CheckRate(output_rate, "output_rate"),
-                 CheckRate(channels, "channels"));
+                 CheckRate(channels, "channels"),
+                 ParseResamplerProfile(profile, "profile"));
            }),
-           py::arg("input_rate"), py::arg("output_rate"), py::arg("channels") = 1)
+           py::arg("input_rate"), py::arg("output_rate"), py::arg("channels") = 1,
+           py::kw_only(), py::arg("profile") = "hq")
       .def_property_readonly("input_rate",
                              [](PyResampler& self) { return self.resampler.input_rate(); })
       .def_property_readonly("output_rate",
                              [](PyResampler& self) { return self.resampler.output_rate(); })
       .def_property_readonly("channels",
                              [](PyResampler& self) { return self.resampler.channels(); })
+      .def_property_readonly("profile",
+                             [](PyResampler& self) {
+                               return ResamplerProfileName(self.resampler.profile());
+                             })
       .def(
           "process",
           [](PyResampler& self, const py::buffer& array) {
@@ -130,7 +141,8 @@ void BindResampler(py::module_& m) {
       .def("__repr__", [](PyResampler& self) {
         return "Resampler(input_rate=" + std::to_string(self.resampler.input_rate()) +
                ", output_rate=" + std::to_string(self.resampler.output_rate()) +
-               ", channels=" + std::to_string(self.resampler.channels()) + ")";
+               ", channels=" + std::to_string(self.resampler.channels()) +
+               ", profile='" + ResamplerProfileName(self.resampler.profile()) + "')";
       });
 }
 

@@ -127,19 +127,28 @@ void BindStreamClassifier(py::module_& m) {
   m.def(
       "classify_wav_file",
       [](const AudioClassifier& classifier, const std::string& path, uint64_t hop_frames,
-         bool pad_last, int workers, py::object channel, bool allow_resampling) {
+         bool pad_last, int workers, py::object channel, bool allow_resampling,
+         py::object progress) {
         StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
                                             std::move(channel), allow_resampling);
+        Progress report;
+        if (!progress.is_none()) {
+          // Runs on this (calling) thread, between blocks.
+          report = [&progress](uint64_t done, uint64_t total) {
+            py::gil_scoped_acquire acquire;
+            progress(done, total);
+          };
+        }
         std::vector<WindowResult> results;
         {
           py::gil_scoped_release release;
-          results = ClassifyWavFile(classifier, path, options);
+          results = ClassifyWavFile(classifier, path, options, 1 << 16, report);
         }
         return ToList(std::move(results));
       },
       py::arg("classifier"), py::arg("path"), py::arg("hop_frames") = 0,
       py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
-      py::arg("allow_resampling") = true);
+      py::arg("allow_resampling") = true, py::arg("progress") = py::none());
 }
 
 }  // namespace python

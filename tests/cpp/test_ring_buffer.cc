@@ -196,6 +196,27 @@ TEST_CASE(copy_latest_gives_the_newest_frames_oldest_first) {
   // Nothing was consumed.
   CHECK_EQ(ring.available_frames(), size_t{6});
   CHECK(ReadUpTo(&ring, 100) == Frames(5, 6, 2));
+
+  // Long windows at every offset of a larger ring.
+  RingBuffer big(1024, 1);
+  std::vector<float> out(1000);
+  int next = 0;
+  for (int round = 0; round < 40; ++round) {
+    const int n = 300 + 17 * round;
+    const std::vector<float> in = Frames(next, n);
+    CHECK_EQ(big.Write(in.data(), n), size_t(n));
+    next += n;
+    const size_t want = 1 + (round * 97) % 1000;
+    if (big.available_frames() >= want) {
+      CHECK(big.CopyLatest(out.data(), want, &first));
+      CHECK_EQ(first, uint64_t(next - want));
+      CHECK(std::vector<float>(out.begin(), out.begin() + want) ==
+            Frames(next - static_cast<int>(want), static_cast<int>(want)));
+    } else {
+      CHECK(!big.CopyLatest(out.data(), want));
+    }
+    big.DiscardAllBut(1024 - 300 - 17 * (round + 1));
+  }
 }
 
 TEST_CASE(discard_and_discard_all_but) {
@@ -508,13 +529,19 @@ TEST_CASE(two_threads_every_frame_in_order) {
   // happens-before edge that could hide a missing one in RingBuffer from
   // ThreadSanitizer.
   std::atomic<uint64_t> consumed_hint{0};
-  std::atomic<bool> consumer_stalling{false};
+  // While the consumer waits for an overrun: 1 + overrun_frames() when it
+  // began waiting; else 0.
+  std::atomic<uint64_t> stall_target{0};
+  // Set when the consumer stops, also on a failed check, so the producer
+  // never waits for it forever.
+  std::atomic<bool> consumer_done{false};
   std::thread producer([&] {
     std::vector<float> block(kMaxBlock * 2);
     std::vector<double> block64(kMaxBlock * 2);
     Lcg rng{777};
     uint64_t p = 0;
     for (size_t b = 0; b < block_sizes.size(); ++b) {
+      if (consumer_done.load(std::memory_order_relaxed)) break;
       const size_t n = block_sizes[b];
       for (size_t i = 0; i < n; ++i) EncodeFrame(p + i, &block[2 * i]);
       // Alternate the float and the PCM-converting write paths.
@@ -532,25 +559,20 @@ TEST_CASE(two_threads_every_frame_in_order) {
           break;
       }
       p += n;
-      // After a drop, wait until a stalling consumer has seen it: dropping
+      // Usually wait until the ring is at most half full, so most frames get
+      // through at any relative speed or load (ThreadSanitizer slows the
+      // checking consumer far more than the producer); otherwise go on at
+      // once, which sometimes overruns. Always wait after a drop: dropping
       // block after block while the consumer is descheduled would leave
       // almost nothing to check.
-      if (written == 0) {
-        for (int spins = 0; consumer_stalling.load(std::memory_order_relaxed);) {
-          Pause(&spins);
-        }
-        continue;
-      }
-      // Usually wait until the ring is at most half full, so most frames get
-      // through at any relative speed (ThreadSanitizer slows the checking
-      // consumer far more than the producer); otherwise write at once, which
-      // sometimes overruns.
-      if (rng.Next() % 8 != 0) {
+      if (written == 0 || rng.Next() % 8 != 0) {
         for (int spins = 0;
              ring.frames_written() -
                      consumed_hint.load(std::memory_order_relaxed) >
                  capacity / 2 &&
-             !consumer_stalling.load(std::memory_order_relaxed);) {
+             stall_target.load(std::memory_order_relaxed) !=
+                 ring.overrun_frames() + 1 &&
+             !consumer_done.load(std::memory_order_relaxed);) {
           Pause(&spins);
         }
       }
@@ -562,7 +584,7 @@ TEST_CASE(two_threads_every_frame_in_order) {
   std::vector<float> a(capacity * 2), b(capacity * 2);
   Lcg rng{4242};
   uint64_t all_but_discarded = 0, windows = 0, empty_reads = 0, stalls = 0;
-  bool stalled_once = false;
+  bool stall_next = true;  // at once, so drops certainly occur
   for (;;) {
     const bool finished = producer_done.load(std::memory_order_acquire);
     // The consumer's own count is exact: it alone consumes.
@@ -571,19 +593,21 @@ TEST_CASE(two_threads_every_frame_in_order) {
                    ring.frames_read());
       break;
     }
+    // Each op loads write_pos_ itself: an extra acquire load here would
+    // hide a missing one in RingBuffer from ThreadSanitizer.
     const uint32_t op = rng.Next() % 64;
-    if (!stalled_once || op == 0) {
-      // Stop reading until the producer overruns, so drops certainly occur.
-      stalled_once = true;
+    if (stall_next || op == 0) {
+      // Stop reading until the producer overruns.
+      stall_next = false;
       ++stalls;
-      consumer_stalling.store(true, std::memory_order_relaxed);
       const uint64_t overrun = ring.overrun_frames();
+      stall_target.store(overrun + 1, std::memory_order_relaxed);
       for (int spins = 0; ring.overrun_frames() == overrun &&
                           !producer_done.load(std::memory_order_acquire);) {
         Pause(&spins);
       }
-      consumer_stalling.store(false, std::memory_order_relaxed);
-    } else if (op < 8) {
+      stall_target.store(0, std::memory_order_relaxed);
+    } else if (op < 8 || op == 14 || op == 15) {
       const size_t n = rng.Uniform(1, capacity);
       uint64_t first = 0;
       if (ring.CopyLatest(a.data(), n, &first)) {
@@ -592,6 +616,15 @@ TEST_CASE(two_threads_every_frame_in_order) {
           checker.Fail("window index below frames_read()", ring.frames_read(), first);
         }
         checker.CheckWindow(a.data(), n, first);
+      }
+      if (op >= 14) {
+        // The latest-window pattern: drop what is older than the next
+        // window, then stall so that the producer overwrites the slots just
+        // copied with only DiscardAllBut's release ordering the two.
+        const size_t d = ring.DiscardAllBut(rng.Uniform(0, 1024));
+        all_but_discarded += d;
+        if (d > 0) checker.AllowUnalignedGap();
+        stall_next = true;
       }
     } else if (op < 12) {
       // Peek then Read the same frames: identical copies.
@@ -606,11 +639,11 @@ TEST_CASE(two_threads_every_frame_in_order) {
       const size_t n = ring.Peek(a.data(), rng.Uniform(1, 700));
       checker.Consume(a.data(), n);
       if (ring.Discard(n) != n) checker.Fail("Discard after Peek", n, 0);
-    } else if (op == 14) {
-      const size_t d = ring.DiscardAllBut(rng.Uniform(0, 1024));
-      all_but_discarded += d;
-      if (d > 0) checker.AllowUnalignedGap();
     } else {
+      if (ring.available_frames() > capacity) {
+        checker.Fail("more available than the capacity", capacity,
+                     ring.available_frames());
+      }
       const size_t n = ring.Read(a.data(), rng.Uniform(1, 1500));
       if (n == 0) ++empty_reads;
       checker.Consume(a.data(), n);
@@ -621,6 +654,7 @@ TEST_CASE(two_threads_every_frame_in_order) {
   }
   const bool consumer_finished = producer_done.load(std::memory_order_acquire) &&
                                  ring.available_frames() == 0;
+  consumer_done.store(true, std::memory_order_relaxed);
   producer.join();
   if (!checker.ok()) std::printf("  checker: %s\n", checker.error());
   CHECK(checker.ok());

@@ -61,3 +61,16 @@ def test_birdnet_events() -> None:
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     assert any(e["label"].startswith("Junco hyemalis") and e["start"] == 15.0 for e in events)
     assert all(e["max_score"] >= 0.7 and e["end"] > e["start"] for e in events)
+
+
+def test_birdnet_info() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "audioclf.cli", "info", "birdnet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "144000 samples = 144000 frames x 1 channel(s) at 48000 Hz (3.000 s)" in proc.stdout
+    assert "6522 labels" in proc.stdout
+    assert "activation:   sigmoid" in proc.stdout

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audioclf/audio/audio_buffer.h"
@@ -90,6 +91,10 @@ class AudioClassifier {
   // between threads; ClassifyOn is otherwise thread-safe.
   std::unique_ptr<CompiledModel> CreateEngine(int num_threads) const;
   ClassificationResult ClassifyOn(CompiledModel& engine, const float* window) const;
+  // Engines kept for reuse: compiling a model costs far more than classifying
+  // a window, so streams over many short files borrow them instead.
+  std::vector<std::unique_ptr<CompiledModel>> TakeEngines(size_t count, int num_threads) const;
+  void ReturnEngines(std::vector<std::unique_ptr<CompiledModel>> engines, int num_threads) const;
 
  private:
   AudioClassifier() = default;
@@ -104,6 +109,8 @@ class AudioClassifier {
   std::vector<ClassificationPostprocessor> postprocessors_;
   // LiteRT lists outputs in signature order; heads follow the subgraph's.
   std::vector<size_t> output_order_;
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::pair<int, std::unique_ptr<CompiledModel>>> pool_;
   std::mutex mutex_;
 };
 

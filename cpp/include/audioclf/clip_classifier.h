@@ -4,6 +4,8 @@
 #ifndef AUDIOCLF_CLIP_CLASSIFIER_H_
 #define AUDIOCLF_CLIP_CLASSIFIER_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,11 +19,15 @@ namespace audioclf {
 std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
                                        const AudioView& clip, StreamOptions options);
 
+// Called on the calling thread after each block: frames read so far, total.
+using Progress = std::function<void(uint64_t frames_done, uint64_t frames_total)>;
+
 // Same for a WAV file, read in blocks of `block_frames`; the file's own rate
 // and channel count override those in `options`.
 std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
                                           const std::string& path, StreamOptions options,
-                                          size_t block_frames = 1 << 16);
+                                          size_t block_frames = 1 << 16,
+                                          const Progress& progress = nullptr);
 
 }  // namespace audioclf
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <string>
 
@@ -11,12 +10,17 @@
 namespace audioclf {
 namespace {
 
-// Filter design targets, as fractions of the lower of the two rates.
+// kHighQuality design targets, as fractions of the lower of the two rates.
 constexpr double kPassbandEdge = 0.45;
 constexpr double kStopbandEdge = 0.50;
 // Designed for ~90 dB so the guaranteed 80 dB holds with margin (the Kaiser
-// length formula is an estimate; float32 coefficients cost nothing here).
+// length formula is an estimate; float32 rounding sits far below it).
 constexpr double kAttenuationDb = 90.0;
+// kMediaPipe kernel: cutoff at 0.9 of the lower Nyquist, Kaiser beta 5.658,
+// radius 5 (input frames when upsampling, output frames when downsampling).
+constexpr double kMediaPipeCutoffProportion = 0.9;
+constexpr double kMediaPipeBeta = 5.658;
+constexpr double kMediaPipeRadiusFactor = 5.0;
 constexpr size_t kTapMultiple = 16;  // matches the 16 partial sums in Dot
 constexpr size_t kMaxTableFloats = size_t{1} << 20;  // 4 MB of coefficients
 constexpr uint64_t kMaxTablePhases = 4096;
@@ -34,7 +38,7 @@ double BesselI0(double x) {
   return sum;
 }
 
-// Sixteen independent partial sums let GCC vectorize this at -O3 without
+// Sixteen independent partial sums let GCC vectorize this at -O2/-O3 without
 // -ffast-math (a single accumulator would pin the order of the additions).
 // n is a multiple of kTapMultiple.
 inline float Dot(const float* a, const float* b, size_t n) {
@@ -49,9 +53,24 @@ inline float Dot(const float* a, const float* b, size_t n) {
 
 }  // namespace
 
+ResamplerProfile ParseResamplerProfile(const std::string& name,
+                                       const std::string& argument) {
+  if (name == "hq") return ResamplerProfile::kHighQuality;
+  if (name == "mediapipe") return ResamplerProfile::kMediaPipe;
+  ThrowInvalidArgument(argument + ": expected 'hq' or 'mediapipe', got '" +
+                       name + "'");
+}
+
+const char* ResamplerProfileName(ResamplerProfile profile) {
+  return profile == ResamplerProfile::kMediaPipe ? "mediapipe" : "hq";
+}
+
 Resampler::Resampler(uint32_t input_rate, uint32_t output_rate,
-                     uint32_t channels)
-    : input_rate_(input_rate), output_rate_(output_rate), channels_(channels) {
+                     uint32_t channels, ResamplerProfile profile)
+    : input_rate_(input_rate),
+      output_rate_(output_rate),
+      channels_(channels),
+      profile_(profile) {
   if (input_rate == 0) ThrowInvalidArgument("input_rate: must be positive");
   if (output_rate == 0) ThrowInvalidArgument("output_rate: must be positive");
   if (channels == 0) ThrowInvalidArgument("channels: must be positive");
@@ -68,15 +87,30 @@ Resampler::Resampler(uint32_t input_rate, uint32_t output_rate,
   down_ = input_rate / g;
   if (up_ == down_) return;  // same rate: Process copies
 
-  // Frequencies in cycles per input frame.
+  // Frequencies in cycles per input frame; `radius` in input frames: the
+  // window is zero from |t| >= radius on.
+  const bool mediapipe = profile == ResamplerProfile::kMediaPipe;
   const double min_rate = std::min(input_rate, output_rate);
-  const double cutoff = 0.5 * (kPassbandEdge + kStopbandEdge) * min_rate / input_rate;
-  const double transition = (kStopbandEdge - kPassbandEdge) * min_rate / input_rate;
-  const double beta = 0.1102 * (kAttenuationDb - 8.7);
-  const double length = (kAttenuationDb - 7.95) / (14.36 * transition) + 1.0;
-  taps_ = static_cast<size_t>(std::ceil(length));
+  double cutoff, beta, radius;
+  if (mediapipe) {
+    cutoff = kMediaPipeCutoffProportion * 0.5 * min_rate / input_rate;
+    beta = kMediaPipeBeta;
+    radius = kMediaPipeRadiusFactor *
+             std::max(1.0, static_cast<double>(input_rate) / output_rate);
+    // Frames n with |n - t| < radius, for t in [c, c + 1), lie in
+    // [c - floor(radius), c + floor(radius) + 1]: half_ >= floor(radius) + 1.
+    taps_ = 2 * (static_cast<size_t>(std::floor(radius)) + 1);
+  } else {
+    cutoff = 0.5 * (kPassbandEdge + kStopbandEdge) * min_rate / input_rate;
+    const double transition = (kStopbandEdge - kPassbandEdge) * min_rate / input_rate;
+    beta = 0.1102 * (kAttenuationDb - 8.7);
+    const double length = (kAttenuationDb - 7.95) / (14.36 * transition) + 1.0;
+    taps_ = static_cast<size_t>(std::ceil(length));
+  }
   taps_ = (taps_ + kTapMultiple - 1) / kTapMultiple * kTapMultiple;
   half_ = taps_ / 2;
+  // The high-quality window spans the whole (rounded-up) length.
+  if (!mediapipe) radius = static_cast<double>(half_);
 
   // One row per phase f in [0, 1] of an input frame. The exact table has the
   // L phases k*M/L can take; when that exceeds the memory bound, a
@@ -104,9 +138,9 @@ Resampler::Resampler(uint32_t input_rate, uint32_t output_rate,
     for (size_t i = 0; i < taps_; ++i) {
       // Tap i multiplies input frame n - half_ + 1 + i for an output at n + f.
       const double t = f + static_cast<double>(half_) - 1.0 - static_cast<double>(i);
-      const double u = t / static_cast<double>(half_);
+      const double u = t / radius;
       double h = 0.0;
-      if (std::fabs(u) <= 1.0) {
+      if (mediapipe ? std::fabs(u) < 1.0 : std::fabs(u) <= 1.0) {
         const double x = 2.0 * cutoff * t;
         const double sinc = x == 0.0 ? 1.0 : std::sin(pi * x) / (pi * x);
         h = 2.0 * cutoff * sinc * BesselI0(beta * std::sqrt(1.0 - u * u)) / i0_beta;
@@ -114,9 +148,14 @@ Resampler::Resampler(uint32_t input_rate, uint32_t output_rate,
       row[i] = h;
       sum += h;
     }
-    // Unit DC gain for every phase, so a constant input stays constant.
+    // kHighQuality: unit DC gain for every phase, so a constant input stays
+    // constant. kMediaPipe keeps the formula's gain, which is what the
+    // emulated resampler does: its phases' DC gains differ from 1 (and from
+    // each other) by a few 1e-4 at most, and renormalizing matched
+    // MediaPipe's scores no better (see tests/python/test_resampler.py).
+    const double scale = mediapipe ? 1.0 : 1.0 / sum;
     for (size_t i = 0; i < taps_; ++i) {
-      coeffs_[r * taps_ + i] = static_cast<float>(row[i] / sum);
+      coeffs_[r * taps_ + i] = static_cast<float>(row[i] * scale);
     }
   }
   history_.assign(2 * taps_ * channels_, 0.0f);

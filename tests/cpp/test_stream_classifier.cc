@@ -1,0 +1,145 @@
+// StreamClassifier and clip classification on the tiny fixture model.
+// Needs libLiteRt.so ($AUDIOCLF_LITERT_LIBRARY); exits 77 (skipped) without.
+#include "audioclf/stream_classifier.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audioclf/clip_classifier.h"
+#include "test_harness.h"
+
+using namespace audioclf;  // NOLINT: test brevity
+
+namespace {
+
+std::string Data(const std::string& file) {
+  const char* dir = std::getenv("AUDIOCLF_TEST_DATA");
+  return std::string(dir ? dir : "") + "/" + file;
+}
+
+std::unique_ptr<AudioClassifier> Tiny() {
+  AudioClassifierOptions options;
+  options.base_options.file_name = Data("tiny_uint8.tflite");  // 800-frame window
+  return AudioClassifier::CreateFromOptions(options);
+}
+
+std::vector<float> Noise(size_t n) {
+  std::vector<float> out(n);
+  uint32_t state = 99;
+  for (float& x : out) {
+    state = state * 1664525u + 1013904223u;
+    x = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.5f;
+  }
+  return out;
+}
+
+bool SameScores(const ClassificationResult& a, const ClassificationResult& b) {
+  const auto& x = a.classifications[0].categories;
+  const auto& y = b.classifications[0].categories;
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i].index != y[i].index || x[i].score != y[i].score) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE(blocks_of_any_size_give_ordered_exact_windows) {
+  auto classifier = Tiny();
+  std::vector<float> audio = Noise(800 * 7 + 123);
+  for (int workers : {1, 2, 3}) {
+    StreamOptions options;
+    options.workers = workers;
+    options.hop_frames = 400;
+    StreamClassifier stream(*classifier, options);
+    for (size_t start = 0, block = 1; start < audio.size(); start += block, block = block * 3 % 977 + 1) {
+      size_t n = std::min(block, audio.size() - start);
+      stream.Feed(AudioView::Interleaved(audio.data() + start, SampleFormat::kFloat32, n, 1));
+    }
+    stream.Finish();
+    std::vector<WindowResult> results;
+    while (auto r = stream.PopResult()) results.push_back(std::move(*r));
+    // Full windows at 0, 400, ..., 4800 (13), then the padded tail at 5200.
+    CHECK_EQ(results.size(), 14u);
+    for (size_t i = 0; i < results.size(); ++i) {
+      CHECK_EQ(results[i].index, i);
+      CHECK_EQ(results[i].start_frame, 400 * i);
+      CHECK_NEAR(results[i].start_seconds, 400.0 * i / 16000, 1e-12);
+    }
+    CHECK_NEAR(results.back().end_seconds, audio.size() / 16000.0, 1e-12);
+    ClassificationResult direct = classifier->Classify(audio.data() + 2000, 800);
+    CHECK(SameScores(results[5].result, direct));
+    std::vector<float> tail(800, 0.0f);
+    std::copy(audio.begin() + 5200, audio.end(), tail.begin());
+    CHECK(SameScores(results.back().result, classifier->Classify(tail.data(), 800)));
+    CHECK_EQ(stream.windows_classified(), 14u);
+  }
+}
+
+TEST_CASE(callback_and_clip_helpers) {
+  auto classifier = Tiny();
+  std::vector<float> audio = Noise(2000);
+  std::vector<uint64_t> seen;
+  {
+    StreamOptions options;
+    options.workers = 2;
+    StreamClassifier stream(*classifier, options,
+                            [&](WindowResult&& r) { seen.push_back(r.index); });
+    stream.Feed(AudioView::Interleaved(audio.data(), SampleFormat::kFloat32, audio.size(), 1));
+    stream.Finish();
+  }
+  CHECK(seen == std::vector<uint64_t>({0, 1, 2}));
+  StreamOptions options;
+  options.pad_last = false;
+  auto windows = ClassifyClip(*classifier,
+                              AudioView::Interleaved(audio.data(), SampleFormat::kFloat32,
+                                                     audio.size(), 1),
+                              options);
+  CHECK_EQ(windows.size(), 2u);
+}
+
+TEST_CASE(latest_policy_skips_and_stop_is_prompt) {
+  auto classifier = Tiny();
+  std::vector<float> audio = Noise(800 * 200);
+  StreamOptions options;
+  options.backpressure = Backpressure::kLatest;
+  std::atomic<int> calls{0};
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> late_call{false};
+  StreamClassifier stream(*classifier, options, [&](WindowResult&&) {
+    if (stopped.load()) late_call = true;
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  });
+  stream.Feed(AudioView::Interleaved(audio.data(), SampleFormat::kFloat32, audio.size(), 1));
+  auto begin = std::chrono::steady_clock::now();
+  stream.Stop();
+  stopped = true;
+  auto took = std::chrono::steady_clock::now() - begin;
+  CHECK(took < std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(!late_call.load());
+  CHECK(stream.windows_skipped() > 0);  // 200 windows at once: most were stale
+  CHECK(calls.load() < 200);
+  CHECK_THROWS(stream.Feed(AudioView::Interleaved(audio.data(), SampleFormat::kFloat32, 10, 1)),
+               ErrorKind::kRuntime, "stopped");
+}
+
+#ifdef AUDIOCLF_TEST_MAIN
+namespace {
+struct RequireRuntime {
+  RequireRuntime() {
+    const char* path = std::getenv("AUDIOCLF_LITERT_LIBRARY");
+    if (path == nullptr || *path == '\0') {
+      std::printf("skipped: AUDIOCLF_LITERT_LIBRARY is not set\n");
+      std::exit(77);
+    }
+  }
+} require_runtime;
+}  // namespace
+#endif
