@@ -255,6 +255,7 @@ class StreamClassifier:
         backpressure: str = "queue",
         channel: int | None = None,
         allow_resampling: bool = True,
+        resampler: str = "hq",
     ) -> None: ...
     def feed(self, block: npt.NDArray[Any]) -> None: ...
     def finish(self) -> None: ...
@@ -282,6 +283,7 @@ def classify_clip(
     workers: int = 1,
     channel: int | None = None,
     allow_resampling: bool = True,
+    resampler: str = "hq",
 ) -> list[WindowResult]: ...
 def classify_wav_file(
     classifier: AudioClassifier,
@@ -292,4 +294,5 @@ def classify_wav_file(
     channel: int | None = None,
     allow_resampling: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    resampler: str = "hq",
 ) -> list[WindowResult]: ...

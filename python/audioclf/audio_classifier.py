@@ -115,6 +115,7 @@ class AudioClassifier:
         workers: int = 1,
         channel: int | None = None,
         resample: bool = True,
+        resampler: str = "hq",
     ) -> list[WindowResult]:
         """Classifies every window of a clip; one result per window, in time order.
 
@@ -123,7 +124,9 @@ class AudioClassifier:
         The last window is zero-padded unless ``pad_last`` is False.
         ``workers`` models run in parallel (0: one per core). A clip with
         more channels than the model is averaged, or ``channel`` is taken.
-        With ``resample=False`` a rate other than the model's is an error.
+        With ``resample=False`` a rate other than the model's is an error;
+        ``resampler="mediapipe"`` uses MediaPipe's gentler filter instead of
+        the default high-quality one (for results comparable with MediaPipe).
         """
         native = self._classifier()
         rate = native.required_audio_format.sample_rate if sample_rate is None else sample_rate
@@ -136,6 +139,7 @@ class AudioClassifier:
             workers=workers,
             channel=channel,
             allow_resampling=resample,
+            resampler=resampler,
         )
 
     def classify_file(
@@ -148,6 +152,7 @@ class AudioClassifier:
         workers: int = 1,
         channel: int | None = None,
         resample: bool = True,
+        resampler: str = "hq",
         block_frames: int = 65536,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[WindowResult]:
@@ -171,6 +176,7 @@ class AudioClassifier:
                 channel=channel,
                 allow_resampling=resample,
                 progress=progress,
+                resampler=resampler,
             )
         rate, channels, total, blocks = _read_blocks(path, block_frames)
         stream = _core.StreamClassifier(
@@ -182,6 +188,7 @@ class AudioClassifier:
             workers=workers,
             channel=channel,
             allow_resampling=resample,
+            resampler=resampler,
         )
         try:
             done = 0

@@ -18,7 +18,8 @@ namespace {
 
 StreamOptions MakeOptions(uint32_t input_rate, uint64_t hop_frames, bool pad_last, int workers,
                           int threads_per_worker, const std::string& backpressure,
-                          py::object channel, bool allow_resampling) {
+                          py::object channel, bool allow_resampling,
+                          const std::string& resampler) {
   StreamOptions options;
   options.input_rate = input_rate;
   options.hop_frames = hop_frames;
@@ -39,6 +40,7 @@ StreamOptions MakeOptions(uint32_t input_rate, uint64_t hop_frames, bool pad_las
     options.conversion.channel = static_cast<uint32_t>(index);
   }
   options.conversion.allow_resampling = allow_resampling;
+  options.conversion.resampler = ParseResamplerProfile(resampler, "resampler");
   return options;
 }
 
@@ -73,10 +75,10 @@ void BindStreamClassifier(py::module_& m) {
       .def(py::init([](const AudioClassifier& classifier, uint32_t input_rate,
                        uint32_t input_channels, uint64_t hop_frames, bool pad_last, int workers,
                        int threads_per_worker, const std::string& backpressure,
-                       py::object channel, bool allow_resampling) {
+                       py::object channel, bool allow_resampling, const std::string& resampler) {
              StreamOptions options =
                  MakeOptions(input_rate, hop_frames, pad_last, workers, threads_per_worker,
-                             backpressure, std::move(channel), allow_resampling);
+                             backpressure, std::move(channel), allow_resampling, resampler);
              options.input_channels = input_channels;
              py::gil_scoped_release release;
              return std::make_unique<StreamClassifier>(classifier, options);
@@ -85,7 +87,7 @@ void BindStreamClassifier(py::module_& m) {
            py::arg("hop_frames") = 0, py::arg("pad_last") = true, py::arg("workers") = 1,
            py::arg("threads_per_worker") = 1, py::arg("backpressure") = "queue",
            py::arg("channel") = py::none(), py::arg("allow_resampling") = true,
-           py::keep_alive<1, 2>())
+           py::arg("resampler") = "hq", py::keep_alive<1, 2>())
       .def(
           "feed",
           [](StreamClassifier& self, const py::buffer& block) {
@@ -109,10 +111,11 @@ void BindStreamClassifier(py::module_& m) {
       "classify_clip",
       [](const AudioClassifier& classifier, const py::buffer& clip, uint32_t sample_rate,
          uint64_t hop_frames, bool pad_last, int workers, py::object channel,
-         bool allow_resampling) {
+         bool allow_resampling, const std::string& resampler) {
         AudioView view = ViewAudio(clip, "audio");
-        StreamOptions options = MakeOptions(sample_rate, hop_frames, pad_last, workers, 1,
-                                            "queue", std::move(channel), allow_resampling);
+        StreamOptions options =
+            MakeOptions(sample_rate, hop_frames, pad_last, workers, 1, "queue",
+                        std::move(channel), allow_resampling, resampler);
         std::vector<WindowResult> results;
         {
           py::gil_scoped_release release;
@@ -122,15 +125,15 @@ void BindStreamClassifier(py::module_& m) {
       },
       py::arg("classifier"), py::arg("audio"), py::arg("sample_rate"), py::arg("hop_frames") = 0,
       py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
-      py::arg("allow_resampling") = true);
+      py::arg("allow_resampling") = true, py::arg("resampler") = "hq");
 
   m.def(
       "classify_wav_file",
       [](const AudioClassifier& classifier, const std::string& path, uint64_t hop_frames,
          bool pad_last, int workers, py::object channel, bool allow_resampling,
-         py::object progress) {
+         py::object progress, const std::string& resampler) {
         StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
-                                            std::move(channel), allow_resampling);
+                                            std::move(channel), allow_resampling, resampler);
         Progress report;
         if (!progress.is_none()) {
           // Runs on this (calling) thread, between blocks.
@@ -148,7 +151,8 @@ void BindStreamClassifier(py::module_& m) {
       },
       py::arg("classifier"), py::arg("path"), py::arg("hop_frames") = 0,
       py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
-      py::arg("allow_resampling") = true, py::arg("progress") = py::none());
+      py::arg("allow_resampling") = true, py::arg("progress") = py::none(),
+      py::arg("resampler") = "hq");
 }
 
 }  // namespace python

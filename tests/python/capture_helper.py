@@ -87,8 +87,7 @@ def _window_json(window: Any) -> dict[str, Any]:
         "end_seconds": window.end_seconds,
         "timestamp_ms": window.timestamp_ms,
         "heads": [
-            [[c.index, c.score] for c in head.categories]
-            for head in window.result.classifications
+            [[c.index, c.score] for c in head.categories] for head in window.result.classifications
         ],
     }
 
@@ -194,8 +193,9 @@ def cycle(args: argparse.Namespace) -> int:
         "no_results": 0,
         "still_recording": 0,
     }
-    # One cycle first: PortAudio and ALSA load plugins and configuration on
-    # first use and keep them; what must not grow is what each cycle adds.
+    initial = {"py_threads": threading.active_count(), "os_threads": _os_threads(), "fds": _fds()}
+    # One cycle first: PortAudio and ALSA may load plugins and configuration
+    # on first use and keep them; what must not grow is what each cycle adds.
     one_cycle(new_record(), log)
     baseline = {
         "py_threads": threading.active_count(),
@@ -209,16 +209,16 @@ def cycle(args: argparse.Namespace) -> int:
         one_cycle(shared if i % 2 else new_record(), log)
     del shared
     after = {"py_threads": threading.active_count(), "os_threads": _os_threads(), "fds": _fds()}
-    _emit({"cycles": args.cycles, "baseline": baseline, "after": after, **log})
+    _emit({"cycles": args.cycles, "initial": initial, "baseline": baseline, "after": after, **log})
     return 0
 
 
-def listen(args: argparse.Namespace) -> int:
+def listen(argv: list[str]) -> int:
     from audioclf.cli_live import add_live_commands
 
     parser = argparse.ArgumentParser(prog="audioclf")
     add_live_commands(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(["listen", *args.rest])
+    parsed = parser.parse_args(["listen", *argv])
     return int(parsed.run(parsed))
 
 
@@ -237,10 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     cycle_parser = commands.choices["cycle"]
     cycle_parser.add_argument("--cycles", type=int, default=100)
     cycle_parser.add_argument("--settle", type=float, default=0.01, help="seconds after stop")
-    listen_parser = commands.add_parser("listen")
-    listen_parser.add_argument("rest", nargs=argparse.REMAINDER)
+    commands.add_parser("listen", help="audioclf listen with the arguments that follow")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["listen"]:  # the rest is audioclf listen's own command line
+        return listen(argv[1:])
     args = parser.parse_args(argv)
-    return {"classify": classify, "cycle": cycle, "listen": listen}[args.command](args)
+    return {"classify": classify, "cycle": cycle}[args.command](args)
 
 
 if __name__ == "__main__":

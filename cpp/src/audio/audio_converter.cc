@@ -61,7 +61,8 @@ AudioConverter::AudioConverter(uint32_t input_rate, uint32_t input_channels,
                            " Hz, the model expects " + std::to_string(output.sample_rate) +
                            " Hz, and resampling is disabled");
     }
-    resampler_ = std::make_unique<Resampler>(input_rate, output.sample_rate, output.channels);
+    resampler_ = std::make_unique<Resampler>(input_rate, output.sample_rate, output.channels,
+                                             options.resampler);
   }
 }
 

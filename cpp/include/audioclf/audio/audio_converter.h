@@ -13,10 +13,9 @@
 
 #include "audioclf/audio/audio_format.h"
 #include "audioclf/audio/pcm_convert.h"
+#include "audioclf/audio/resampler.h"
 
 namespace audioclf {
-
-class Resampler;
 
 // A block of input audio in memory: `frames` frames of `channels` samples of
 // `format`, where sample (f, c) is at data + f * frame_stride +
@@ -43,6 +42,8 @@ struct ConversionOptions {
   ChannelMode channel_mode = ChannelMode::kAverage;
   uint32_t channel = 0;           // for kSelect
   bool allow_resampling = true;   // false: a rate mismatch is an error
+  // kHighQuality by default; kMediaPipe reproduces MediaPipe's filter.
+  ResamplerProfile resampler = ResamplerProfile::kHighQuality;
 };
 
 class AudioConverter {
