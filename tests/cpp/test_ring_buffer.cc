@@ -357,7 +357,7 @@ TEST_CASE(no_allocation_after_construction) {
   const uint64_t before = g_allocations.load();
   for (size_t i = 0; i < 100000; ++i) {
     checksum += ring.Write(in.data(), 1 + (i * 37) % 700);
-    checksum += ring.Write(pcm.data(), SampleFormat::kInt16, (i * 13) % 300);
+    checksum += ring.Write(pcm.data(), SampleFormat::kInt16, (i * 13) % 700);
     checksum += ring.CopyLatest(out.data(), 1 + (i * 29) % 1024, &first);
     checksum += ring.Peek(out.data(), 1 + (i * 7) % 1024);
     checksum += ring.Read(out.data(), 1 + (i * 53) % 900);
@@ -543,16 +543,18 @@ TEST_CASE(two_threads_every_frame_in_order) {
   std::vector<double> block64(kMaxBlock * 2);
   uint64_t allocations_while_producing = 0;
   std::thread producer([&] {
-    const uint64_t allocations_at_start = g_allocations.load();
+    // Relaxed, like the pacing hints.
+    const uint64_t allocations_at_start =
+        g_allocations.load(std::memory_order_relaxed);
     Lcg rng{777};
     uint64_t p = 0;
-    for (size_t b = 0; b < block_sizes.size(); ++b) {
+    for (size_t k = 0; k < block_sizes.size(); ++k) {
       if (consumer_done.load(std::memory_order_relaxed)) break;
-      const size_t n = block_sizes[b];
+      const size_t n = block_sizes[k];
       for (size_t i = 0; i < n; ++i) EncodeFrame(p + i, &block[2 * i]);
       // Alternate the float and the PCM-converting write paths.
       size_t written = 0;
-      switch (b % 3) {
+      switch (k % 3) {
         case 0:
           written = ring.Write(block.data(), n);
           break;
@@ -583,7 +585,8 @@ TEST_CASE(two_threads_every_frame_in_order) {
         }
       }
     }
-    allocations_while_producing = g_allocations.load() - allocations_at_start;
+    allocations_while_producing =
+        g_allocations.load(std::memory_order_relaxed) - allocations_at_start;
     producer_done.store(true, std::memory_order_release);
   });
 

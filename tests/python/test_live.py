@@ -24,11 +24,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import capture_helper
 import numpy as np
 import pytest
-from conftest import DATA, golden, shared_path
-
-import capture_helper
 from audioclf import (
     AudioClassifier,
     AudioClassifierOptions,
@@ -38,6 +36,7 @@ from audioclf import (
 )
 from audioclf import audio_record as audio_record_module
 from audioclf.cli_live import add_live_commands
+from conftest import DATA, golden, shared_path
 
 HELPER = Path(capture_helper.__file__)
 TINY_MODEL = DATA / "tiny_two_heads.tflite"  # 1600-frame window at 16 kHz, two heads
@@ -218,9 +217,11 @@ def test_listen_on_virtual_device(portaudio: None, tmp_path: Path) -> None:
         "1",
     )
     lines = [json.loads(line) for line in process.stdout.splitlines()]
-    assert lines and lines[0]["start"] == 0.0
+    assert lines
+    # The device outruns real time, so backpressure='latest' skips windows:
+    # starts rise, on the window grid, but not necessarily from 0.
     starts = [line["timestamp_ms"] for line in lines]
-    assert starts == sorted(starts)
+    assert starts == sorted(set(starts)) and all(ms % 100 == 0 for ms in starts)
     assert "audioclf listen:" in process.stderr and "latency p50" in process.stderr
 
 
@@ -283,7 +284,6 @@ def test_stream_callback_and_async_iterator_agree() -> None:
         reference = [_heads(w) for w in _feed_in_blocks(classifier, samples, hop=0.05)]
 
         got: list[Any] = []
-        done = threading.Event()
         stream = classifier.stream(hop=0.05, backpressure="queue", callback=got.append)
         for i in range(0, len(samples), BLOCK):
             stream.feed(samples[i : i + BLOCK])
@@ -304,7 +304,6 @@ def test_stream_callback_and_async_iterator_agree() -> None:
             return out
 
         assert [_heads(w) for w in asyncio.run(collect())] == reference
-        done.set()
 
 
 # ---------------------------------------------------------------- zero copy
@@ -394,7 +393,6 @@ def test_fed_streams_start_stop_100_times() -> None:
             stop_times.append(stopped - t0)
             time.sleep(0.005)
             late += sum(t > stopped for t in calls)
-            assert stream.pop(timeout=0) is None or True  # may hold results; never blocks
         del stream
         gc.collect()
         assert late == 0
@@ -511,8 +509,11 @@ def test_listen_text_and_device_by_name(fake_sounddevice: Any) -> None:
 
 def test_listen_on_a_terminal_overwrites_and_ctrl_c_ends(fake_sounddevice: Any) -> None:
     class Interrupting(_Tty):
+        interrupted = False
+
         def write(self, text: str) -> int:
-            if self.getvalue().count("\r") >= 3:
+            if text.startswith("\r") and self.getvalue().count("\r") == 3 and not self.interrupted:
+                self.interrupted = True
                 raise KeyboardInterrupt  # what Ctrl-C raises in the main thread
             return super().write(text)
 
@@ -520,7 +521,7 @@ def test_listen_on_a_terminal_overwrites_and_ctrl_c_ends(fake_sounddevice: Any) 
     args = _cli("listen", "--model", str(TINY_MODEL), "--hop", "0.05")  # no --duration
     assert args.run(args, stdout=out, stderr=err) == 0
     assert out.getvalue().count("\r") == 3 and out.getvalue().count("\n") <= 1
-    assert "3 windows" in err.getvalue() or "4 windows" in err.getvalue()
+    assert "4 windows" in err.getvalue()  # the fourth was being shown at Ctrl-C
     assert _FakeInputStream.instances[0].stopped
 
 
