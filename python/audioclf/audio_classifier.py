@@ -312,6 +312,10 @@ class AudioClassifier:
 
 
 def _is_wav(path: str) -> bool:
+    # A .wav name goes to the WAV reader even when broken: its errors say
+    # what is wrong with the header.
+    if path.lower().endswith((".wav", ".wave")):
+        return True
     try:
         with open(path, "rb") as f:
             head = f.read(12)

@@ -187,3 +187,46 @@ def test_env_var_names_the_library(tmp_path: Path) -> None:
     )
     assert proc.returncode == 3, proc.stderr
     assert f"cannot load LiteRT library '{tmp_path / 'absent.so'}'" in proc.stdout
+
+
+def _wav(
+    fmt_channels: int = 1, block_align: int = 2, data_size: int = 8, body: bytes = b""
+) -> bytes:
+    import struct
+
+    fmt = struct.pack("<HHIIHH", 1, fmt_channels, 16000, 32000, block_align, 16)
+    data = body or b"\0" * 8
+    return (
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data))
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_size)
+        + data
+    )
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "0 bytes|empty|too short|truncated"),
+        (b"RIFF\x10\0\0\0WAV", "truncated|too short"),
+        (b"OggS" + b"\0" * 60, "not a RIFF|RIFF"),
+        (_wav(fmt_channels=0), "channels"),
+        (_wav(block_align=3), "block_align"),
+        (_wav(data_size=1 << 20), "data chunk size"),
+    ],
+    ids=["empty", "truncated-header", "not-riff", "channels-0", "block-align", "size-past-eof"],
+)
+def test_malformed_wav_files(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.wav"
+    path.write_bytes(content)
+    classifier = create(GOOD)
+    with pytest.raises(ValueError, match=message) as error:
+        TensorAudio.create_from_wav_file(str(path), N)
+    assert str(path) in str(error.value)
+    with pytest.raises(ValueError, match=message):
+        classifier.classify_file(path)
