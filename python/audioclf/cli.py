@@ -14,6 +14,7 @@ from typing import TextIO
 from audioclf import _core
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.cli_live import add_live_commands
 from audioclf.events import find_events
 from audioclf.models import NAMES, ModelSpec, resolve_model
 from audioclf.output import FORMATS, ProgressBar, Writer, make_writer
@@ -178,6 +179,7 @@ def _build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a model")
     info.add_argument("model", help=f"a .tflite audio classifier, or one of: {', '.join(NAMES)}")
     _add_model_arguments(info)
+    add_live_commands(commands)
     return parser
 
 
@@ -481,7 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "classify":
             return _classify(args)
-        return _info(args)
+        if args.command == "info":
+            return _info(args)
+        return int(args.run(args))
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
