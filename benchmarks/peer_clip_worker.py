@@ -5,7 +5,7 @@ library, numpy and the peer package. bench_long.py starts it once per peer,
 then asks it to classify files; one JSON object per line:
 
     -> "run PATH"   <- {"windows": n, "read_s": .., "wall_s": .., "cpu_s": ..,
-                        "top1_index": [...], "top1_score": [...], "peak_rss_mb": ..}
+                        "top": [[[index, score], ...] per window], "peak_rss_mb": ..}
     -> "quit"
 
 On start it prints {"ready": true, "version": "..."}, or {"error": "..."};
@@ -38,8 +38,12 @@ from peer_worker import _protocol_stream  # same directory: keeps native stdout 
 # two, so multiplying is exact and the floats are bit-identical).
 SCALE = np.float32(1.0 / 32768.0)
 
-Top1 = tuple[list[int], list[float]]
-ClassifyFile = Callable[[str], tuple[Top1, float]]  # -> top-1 per window, read seconds
+Tops = list[list[tuple[int, float]]]  # per window: (index, score) by descending score
+ClassifyFile = Callable[[str], tuple[Tops, float]]  # -> tops per window, read seconds
+
+
+def _tops(categories: Any) -> list[tuple[int, float]]:
+    return [(c.index, float(c.score)) for c in categories]
 
 
 def _open_wav(path: str) -> wave.Wave_read:
@@ -62,9 +66,8 @@ def tflite_support_runner(args: argparse.Namespace) -> tuple[ClassifyFile, str]:
     tensor = classifier.create_input_tensor_audio()
     frames = classifier.required_input_buffer_size  # mono model: frames == samples
 
-    def run(path: str) -> tuple[Top1, float]:
-        indices: list[int] = []
-        scores: list[float] = []
+    def run(path: str) -> tuple[Tops, float]:
+        tops: Tops = []
         window = np.zeros((frames, 1), dtype=np.float32)
         read_s = 0.0
         with _open_wav(path) as wav:
@@ -79,10 +82,8 @@ def tflite_support_runner(args: argparse.Namespace) -> tuple[ClassifyFile, str]:
                 window[pcm.size :] = 0.0  # zero-pad the last window, like the others
                 read_s += time.perf_counter() - t0
                 tensor.load_from_array(window)
-                best = classifier.classify(tensor).classifications[0].categories[0]
-                indices.append(best.index)
-                scores.append(float(best.score))
-        return (indices, scores), read_s
+                tops.append(_tops(classifier.classify(tensor).classifications[0].categories))
+        return tops, read_s
 
     return run, version("tflite-support")
 
@@ -102,7 +103,7 @@ def mediapipe_runner(args: argparse.Namespace) -> tuple[ClassifyFile, str]:
     )
     classifier = audio.AudioClassifier.create_from_options(options)
 
-    def run(path: str) -> tuple[Top1, float]:
+    def run(path: str) -> tuple[Tops, float]:
         t0 = time.perf_counter()
         # AUDIO_CLIPS takes the whole recording as one array.
         with _open_wav(path) as wav:
@@ -112,8 +113,7 @@ def mediapipe_runner(args: argparse.Namespace) -> tuple[ClassifyFile, str]:
         del samples
         read_s = time.perf_counter() - t0
         results = classifier.classify(AudioData.create_from_array(clip, rate))
-        best = [r.classifications[0].categories[0] for r in results]
-        return ([c.index for c in best], [float(c.score) for c in best]), read_s
+        return [_tops(r.classifications[0].categories) for r in results], read_s
 
     return run, version("mediapipe")
 
@@ -126,15 +126,14 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], tuple[ClassifyFile, str]]] = {
 
 def run_file(run: ClassifyFile, path: str) -> dict[str, Any]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    (indices, scores), read_s = run(path)
+    tops, read_s = run(path)
     wall_s = time.perf_counter() - wall0
     return {
-        "windows": len(indices),
+        "windows": len(tops),
         "read_s": read_s,
         "wall_s": wall_s,
         "cpu_s": time.process_time() - cpu0,
-        "top1_index": indices,
-        "top1_score": scores,
+        "top": tops,
         # ru_maxrss is in KiB on Linux; the process's peak so far.
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

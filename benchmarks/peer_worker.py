@@ -95,6 +95,22 @@ def mediapipe_runner(args: argparse.Namespace, window: np.ndarray) -> Runner:
     return run, top, version("mediapipe")
 
 
+# Where each peer's result keeps its heads (for --consume).
+HEADS: dict[str, Callable[[Any], Any]] = {
+    "tflite-support": lambda result: result.classifications,
+    "mediapipe": lambda results: results[0].classifications,
+}
+
+
+def consuming(classify: Callable[[], Any], heads: Callable[[Any], Any]) -> Callable[[], Any]:
+    """``classify`` followed by reading every category, as a caller would."""
+
+    def run() -> Any:
+        return [(c.index, c.score) for h in heads(classify()) for c in h.categories]
+
+    return run
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace, np.ndarray], Runner]] = {
     "tflite-support": tflite_support_runner,
     "mediapipe": mediapipe_runner,
@@ -137,12 +153,17 @@ def main() -> int:
     parser.add_argument("--sample-rate", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--max-results", type=int, required=True)
+    parser.add_argument(
+        "--consume", action="store_true", help="also read every category of each result"
+    )
     args = parser.parse_args()
     out = _protocol_stream()
     try:
         window = np.ascontiguousarray(np.load(args.window), dtype=np.float32)
         run, top, version = RUNNERS[args.peer](args, window)
         first = top(run())
+        if args.consume:
+            run = consuming(run, HEADS[args.peer])
     except Exception:
         out.write(json.dumps({"error": traceback.format_exc()}) + "\n")
         return 1

@@ -127,6 +127,7 @@ class PeerProcess:
         sample_rate: int,
         threads: int,
         max_results: int,
+        consume: bool = False,
     ) -> None:
         self.peer = peer
         # Peer libraries log freely on stderr; keep it for error reports only.
@@ -145,6 +146,7 @@ class PeerProcess:
             str(threads),
             "--max-results",
             str(max_results),
+            *(["--consume"] if consume else []),
         ]
         self._process = subprocess.Popen(
             command,

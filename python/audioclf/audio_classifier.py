@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -254,6 +254,58 @@ class AudioClassifier:
             workers=workers,
             callback=callback,
         )
+
+    def iter_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        hop: float | None = None,
+        overlap: float | None = None,
+        pad_last: bool = True,
+        workers: int = 1,
+        channel: int | None = None,
+        resample: bool = True,
+        resampler: str = "hq",
+        block_frames: int = 65536,
+    ) -> Iterator[WindowResult]:
+        """Like :meth:`classify_file`, but yields each window's result as soon as
+        it is ready, so memory stays flat however long the recording (a list
+        of every window's full result grows with the file)."""
+        native = self._classifier()
+        path = os.fspath(path)
+        if _is_wav(path):
+            reader = _core.WavReader(path)
+            info = reader.info
+            rate, channels, total = info.sample_rate, info.channels, info.frame_count
+
+            def wav_blocks() -> Iterator[np.ndarray]:
+                for start in range(0, total, block_frames):
+                    yield reader.read(start, block_frames)
+
+            blocks: Iterable[np.ndarray] = wav_blocks()
+        else:
+            rate, channels, total, blocks = _read_blocks(path, block_frames)
+        stream = _core.StreamClassifier(
+            native,
+            input_rate=rate,
+            input_channels=channels,
+            hop_frames=self._hop_frames(hop, overlap),
+            pad_last=pad_last,
+            workers=workers,
+            channel=channel,
+            allow_resampling=resample,
+            resampler=resampler,
+        )
+        try:
+            for block in blocks:
+                stream.feed(block)
+                while (window := stream.pop(0)) is not None:
+                    yield window
+            stream.finish()
+            while (window := stream.pop()) is not None:
+                yield window
+        finally:
+            stream.stop()
 
     def _hop_frames(self, hop: float | None, overlap: float | None) -> int:
         native = self._classifier()

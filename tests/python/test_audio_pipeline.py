@@ -185,3 +185,21 @@ def test_yamnet_48k_against_mediapipe(resampler: str) -> None:
     first = windows[0].result.classifications[0].categories[0]
     assert first.index == 0
     assert abs(first.score - case["windows"][0]["result"][0]["categories"][0]["score"]) < 0.03
+
+
+def test_iter_file_yields_the_same_windows_as_classify_file(tmp_path: Path) -> None:
+    classifier = tiny()
+    wav = DATA / "tiny_tone.wav"
+    whole = classifier.classify_file(wav, hop=0.025, workers=2)
+    streamed = classifier.iter_file(wav, hop=0.025, workers=2, block_frames=700)
+    first = next(streamed)  # results arrive before the file is finished
+    rest = list(streamed)
+    got = [first, *rest]
+    assert [w.start_frame for w in got] == [w.start_frame for w in whole]
+    assert [scores(w.result) for w in got] == [scores(w.result) for w in whole]
+    audio, rate = sf.read(wav, dtype="float32")
+    flac = tmp_path / "tone.flac"
+    sf.write(flac, audio, rate)
+    assert [w.start_frame for w in classifier.iter_file(flac)] == [
+        w.start_frame for w in classifier.classify_file(wav)
+    ]

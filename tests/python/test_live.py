@@ -408,7 +408,9 @@ class _FakeInputStream:
 
     instances: list[_FakeInputStream] = []
 
-    def __init__(self, *, samplerate: int, channels: int, dtype: str, blocksize: int, **kw: Any):
+    def __init__(
+        self, *, samplerate: int, channels: int, dtype: str, blocksize: int, **kw: Any
+    ) -> None:
         self.samplerate, self.channels, self.dtype = samplerate, channels, dtype
         self.device = kw.get("device")
         self.callback = kw["callback"]
