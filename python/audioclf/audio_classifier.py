@@ -178,81 +178,19 @@ class AudioClassifier:
                 progress=progress,
                 resampler=resampler,
             )
-        rate, channels, total, blocks = _read_blocks(path, block_frames)
-        stream = _core.StreamClassifier(
-            native,
-            input_rate=rate,
-            input_channels=channels,
-            hop_frames=hop_frames,
-            pad_last=pad_last,
-            workers=workers,
-            channel=channel,
-            allow_resampling=resample,
-            resampler=resampler,
-        )
-        try:
-            done = 0
-            for block in blocks:
-                stream.feed(block)
-                done += len(block)
-                if progress is not None:
-                    progress(done, total)
-            stream.finish()
-            results = []
-            while (window := stream.pop()) is not None:
-                results.append(window)
-            return results
-        finally:
-            stream.stop()
-
-    def create_audio_record(
-        self, *, device: int | str | None = None, dtype: str = "float32"
-    ) -> AudioRecord:
-        """An AudioRecord in the model's format holding one window (tflite-support's)."""
-        fmt = self._classifier().required_audio_format
-        return AudioRecord(
-            fmt.channels,
-            fmt.sample_rate,
-            self._classifier().window_frames,
-            device=device,
-            dtype=dtype,
-        )
-
-    def stream(
-        self,
-        record: AudioRecord | None = None,
-        *,
-        sample_rate: int | None = None,
-        channels: int | None = None,
-        hop: float | None = None,
-        backpressure: str = "latest",
-        workers: int = 1,
-        callback: Callable[[WindowResult], None] | None = None,
-    ) -> LiveStream:
-        """Classifies live audio every ``hop`` seconds (default: one window).
-
-        With an AudioRecord, capture starts and feeds the stream; without
-        one, call ``feed(block)`` with blocks at ``sample_rate`` (default:
-        the model's). Iterate the returned LiveStream (or ``async for``), or
-        pass ``callback``. ``backpressure='latest'`` skips to the newest
-        window when inference falls behind (counted); ``'queue'`` keeps all.
-        """
-        native = self._classifier()
-        fmt = native.required_audio_format
-        if record is not None:
-            rate, chans = record.sampling_rate, record.channels
-        else:
-            rate = fmt.sample_rate if sample_rate is None else sample_rate
-            chans = fmt.channels if channels is None else channels
-        return LiveStream(
-            native,
-            record=record,
-            sample_rate=rate,
-            channels=chans,
-            hop_frames=self._hop_frames(hop, None),
-            backpressure=backpressure,
-            workers=workers,
-            callback=callback,
+        return list(
+            self.iter_file(
+                path,
+                hop=hop,
+                overlap=overlap,
+                pad_last=pad_last,
+                workers=workers,
+                channel=channel,
+                resample=resample,
+                resampler=resampler,
+                block_frames=block_frames,
+                progress=progress,
+            )
         )
 
     def iter_file(
@@ -267,6 +205,7 @@ class AudioClassifier:
         resample: bool = True,
         resampler: str = "hq",
         block_frames: int = 65536,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[WindowResult]:
         """Like :meth:`classify_file`, but yields each window's result as soon as
         it is ready, so memory stays flat however long the recording (a list
@@ -297,8 +236,12 @@ class AudioClassifier:
             resampler=resampler,
         )
         try:
+            done = 0
             for block in blocks:
                 stream.feed(block)
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
                 while (window := stream.pop(0)) is not None:
                     yield window
             stream.finish()
