@@ -193,6 +193,56 @@ class AudioClassifier:
             )
         )
 
+    def create_audio_record(
+        self, *, device: int | str | None = None, dtype: str = "float32"
+    ) -> AudioRecord:
+        """An AudioRecord in the model's format holding one window (tflite-support's)."""
+        fmt = self._classifier().required_audio_format
+        return AudioRecord(
+            fmt.channels,
+            fmt.sample_rate,
+            self._classifier().window_frames,
+            device=device,
+            dtype=dtype,
+        )
+
+    def stream(
+        self,
+        record: AudioRecord | None = None,
+        *,
+        sample_rate: int | None = None,
+        channels: int | None = None,
+        hop: float | None = None,
+        backpressure: str = "latest",
+        workers: int = 1,
+        callback: Callable[[WindowResult], None] | None = None,
+    ) -> LiveStream:
+        """Classifies live audio every ``hop`` seconds (default: one window).
+
+        With an AudioRecord, capture starts and feeds the stream; without
+        one, call ``feed(block)`` with blocks at ``sample_rate`` (default:
+        the model's). Iterate the returned LiveStream (or ``async for``), or
+        pass ``callback``. ``backpressure='latest'`` skips to the newest
+        window when inference falls behind (counted); ``'queue'`` keeps all.
+        """
+        native = self._classifier()
+        fmt = native.required_audio_format
+        if record is not None:
+            rate, chans = record.sampling_rate, record.channels
+        else:
+            rate = fmt.sample_rate if sample_rate is None else sample_rate
+            chans = fmt.channels if channels is None else channels
+        return LiveStream(
+            native,
+            record=record,
+            sample_rate=rate,
+            channels=chans,
+            hop_frames=self._hop_frames(hop, None),
+            backpressure=backpressure,
+            workers=workers,
+            callback=callback,
+        )
+
     def iter_file(
         self,
         path: str | os.PathLike[str],

@@ -156,9 +156,12 @@ def run_devices(args: argparse.Namespace, *, stdout: TextIO | None = None) -> in
 
 
 def _default_input() -> int | None:
-    device = _sounddevice().default.device
-    index = device[0] if isinstance(device, (list, tuple)) else device
-    return int(index) if index is not None and int(index) >= 0 else None
+    try:
+        # The default input device's description; raises when there is none.
+        index = _sounddevice().query_devices(kind="input").get("index")
+    except Exception:  # sounddevice's PortAudioError: no default input
+        return None
+    return index if isinstance(index, int) else None
 
 
 class _CaptureClock:

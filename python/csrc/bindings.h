@@ -9,6 +9,13 @@
 #include <string>
 
 #include "audioclf/audio/audio_converter.h"
+#include "audioclf/processor/classification_result.h"
+
+// Result lists are bound as opaque list-like types: Python reads them in
+// place instead of converting a fresh list on every attribute access, and
+// changes made from Python stick.
+PYBIND11_MAKE_OPAQUE(std::vector<audioclf::Category>)
+PYBIND11_MAKE_OPAQUE(std::vector<audioclf::Classifications>)
 
 namespace audioclf {
 namespace python {

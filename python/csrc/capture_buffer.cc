@@ -56,7 +56,8 @@ void BindCaptureBuffer(py::module_& m) {
           },
           py::arg("stream").none(true))
       .def_property_readonly("frames_captured", &CaptureBuffer::frames_captured)
-      .def_property_readonly("overrun_frames", &CaptureBuffer::overrun_frames);
+      .def_property_readonly("overrun_frames", &CaptureBuffer::overrun_frames)
+      .def_property_readonly("nonfinite_samples", &CaptureBuffer::nonfinite_samples);
 }
 
 }  // namespace python

@@ -2,7 +2,7 @@
 #include "audioclf/processor/classification_result.h"
 
 #include <pybind11/operators.h>
-#include <pybind11/stl.h>
+#include <pybind11/stl_bind.h>
 
 #include <cstdio>
 
@@ -27,6 +27,12 @@ std::string Repr(const Category& c) {
 }  // namespace
 
 void BindClassificationResult(py::module_& m) {
+  py::bind_vector<std::vector<Category>>(m, "CategoryList");
+  py::bind_vector<std::vector<Classifications>>(m, "ClassificationsList");
+  // Plain Python lists are still accepted wherever these are expected.
+  py::implicitly_convertible<py::list, std::vector<Category>>();
+  py::implicitly_convertible<py::list, std::vector<Classifications>>();
+
   py::class_<Category>(m, "Category")
       .def(py::init([](int index, float score, std::string display_name,
                        std::string category_name) {

@@ -21,6 +21,7 @@ Subcommands (one JSON object per line on stdout):
   cycle     start and stop a live stream on the device many times; prints
             {"cycles": ...} with thread, fd and callback counts
   listen    runs ``audioclf listen`` (cli_live) with the remaining arguments
+  devices   runs ``audioclf devices``
 """
 
 from __future__ import annotations
@@ -213,12 +214,13 @@ def cycle(args: argparse.Namespace) -> int:
     return 0
 
 
-def listen(argv: list[str]) -> int:
+def live_command(argv: list[str]) -> int:
+    """``audioclf listen ...`` or ``audioclf devices``, through cli_live."""
     from audioclf.cli_live import add_live_commands
 
     parser = argparse.ArgumentParser(prog="audioclf")
     add_live_commands(parser.add_subparsers(dest="command", required=True))
-    parsed = parser.parse_args(["listen", *argv])
+    parsed = parser.parse_args(argv)
     return int(parsed.run(parsed))
 
 
@@ -238,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     cycle_parser.add_argument("--cycles", type=int, default=100)
     cycle_parser.add_argument("--settle", type=float, default=0.01, help="seconds after stop")
     commands.add_parser("listen", help="audioclf listen with the arguments that follow")
+    commands.add_parser("devices", help="audioclf devices")
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["listen"]:  # the rest is audioclf listen's own command line
-        return listen(argv[1:])
+    if argv[:1] in (["listen"], ["devices"]):  # audioclf's own command line
+        return live_command(argv)
     args = parser.parse_args(argv)
     return {"classify": classify, "cycle": cycle}[args.command](args)
 

@@ -225,6 +225,13 @@ def test_listen_on_virtual_device(portaudio: None, tmp_path: Path) -> None:
     assert "audioclf listen:" in process.stderr and "latency p50" in process.stderr
 
 
+def test_devices_lists_virtual_device(portaudio: None, tmp_path: Path) -> None:
+    home = _device_home(tmp_path, _read_wav_int16(TINY_CLIP))
+    rows = _run_helper(home, "devices").stdout.splitlines()
+    assert "index" in rows[0] and "name" in rows[0]
+    assert any(capture_helper.PCM_NAME in row for row in rows[1:]), rows
+
+
 # ---------------------------------------------------------------- streaming exactness
 
 
@@ -451,18 +458,40 @@ class _FakeInputStream:
 
 @pytest.fixture
 def fake_sounddevice(monkeypatch: pytest.MonkeyPatch) -> Any:
-    fake = SimpleNamespace(
-        InputStream=_FakeInputStream,
-        default=SimpleNamespace(device=[1, 0]),
-        query_devices=lambda: [
-            {"name": "Speakers", "max_input_channels": 0, "default_samplerate": 48000.0},
-            {"name": "USB Mic", "max_input_channels": 1, "default_samplerate": 16000.0},
-            {"name": "Array Mic", "max_input_channels": 4, "default_samplerate": 48000.0},
-        ],
-    )
+    devices = [
+        {"name": "Speakers", "max_input_channels": 0, "default_samplerate": 48000.0},
+        {"name": "USB Mic", "max_input_channels": 1, "default_samplerate": 16000.0},
+        {"name": "Array Mic", "max_input_channels": 4, "default_samplerate": 48000.0},
+    ]
+
+    def query_devices(device: Any = None, kind: str | None = None) -> Any:
+        # sounddevice: a list of all; with kind, the default device with its index.
+        return dict(devices[1], index=1) if kind == "input" else devices
+
+    fake = SimpleNamespace(InputStream=_FakeInputStream, query_devices=query_devices)
     monkeypatch.setitem(sys.modules, "sounddevice", fake)
     _FakeInputStream.instances = []
     return fake
+
+
+def test_stream_owns_only_the_capture_it_started(fake_sounddevice: Any) -> None:
+    with _classifier(TINY_MODEL) as classifier:
+        record = classifier.create_audio_record(dtype="int16")
+        first = classifier.stream(record)
+        assert record.recording
+        with pytest.raises(RuntimeError, match="already feeds a live stream"):
+            classifier.stream(record)
+        assert first.pop(timeout=5) is not None  # the first still runs
+        first.stop()
+        assert not record.recording  # it started the capture, so it stopped it
+
+        record.start_recording()  # started by its owner: a stream leaves it running
+        second = classifier.stream(record)
+        assert second.pop(timeout=5) is not None
+        second.stop()
+        assert record.recording
+        record.stop()
+        assert [s.calls_after_stop for s in _FakeInputStream.instances] == [0, 0]
 
 
 def _cli(*argv: str) -> argparse.Namespace:

@@ -43,29 +43,42 @@ void CaptureBuffer::Stop() {
 
 void CaptureBuffer::Pump() {
   while (running_.load(std::memory_order_acquire)) {
-    {
-      std::unique_lock<std::mutex> lock(wake_mutex_);
-      wake_.wait_for(lock, kPollInterval, [&] {
-        return data_ready_.load(std::memory_order_acquire) ||
-               !running_.load(std::memory_order_acquire);
-      });
-    }
+    WaitForData();
     data_ready_.store(false, std::memory_order_release);
     while (size_t frames = ring_.Read(block_.data(), ring_.capacity_frames())) {
-      std::lock_guard<std::mutex> lock(window_mutex_);
-      // Samples are not checked on the capture thread; a bad block is
-      // dropped here instead of stopping the stream.
-      try {
+      const size_t count = frames * format_.channels;
+      // The capture thread does not check samples; zero what a broken
+      // device delivers instead of losing the block (timestamps count it).
+      for (size_t start = 0; start < count;) {
+        size_t bad = FindNonFinite(block_.data() + start, count - start);
+        if (bad == count - start) break;
+        block_[start + bad] = 0.0f;
+        nonfinite_.fetch_add(1, std::memory_order_relaxed);
+        start += bad + 1;
+      }
+      {
+        std::lock_guard<std::mutex> lock(window_mutex_);
         window_.Load(block_.data(), frames);
-        if (stream_ != nullptr) {
+      }
+      std::lock_guard<std::mutex> lock(stream_mutex_);
+      if (stream_ != nullptr) {
+        try {
           stream_->Feed(AudioView::Interleaved(block_.data(), SampleFormat::kFloat32, frames,
                                                format_.channels));
+        } catch (const std::exception&) {
+          // A stopped or failed stream reports its error to its own reader.
         }
-      } catch (const std::exception&) {
-        // A stopped or failed stream reports its error to its own reader.
       }
     }
   }
+}
+
+void CaptureBuffer::WaitForData() {
+  std::unique_lock<std::mutex> lock(wake_mutex_);
+  wake_.wait_for(lock, kPollInterval, [&] {
+    return data_ready_.load(std::memory_order_acquire) ||
+           !running_.load(std::memory_order_acquire);
+  });
 }
 
 size_t CaptureBuffer::ReadLatest(float* dst, size_t frames) {
@@ -86,7 +99,7 @@ void CaptureBuffer::CopyWindowTo(AudioBuffer* buffer, size_t frames) {
 }
 
 void CaptureBuffer::Attach(StreamClassifier* stream) {
-  std::lock_guard<std::mutex> lock(window_mutex_);
+  std::lock_guard<std::mutex> lock(stream_mutex_);
   stream_ = stream;
 }
 

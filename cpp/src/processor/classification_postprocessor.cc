@@ -253,6 +253,7 @@ Classifications ClassificationPostprocessor::Postprocess(
   Classifications out;
   out.head_index = head_index_;
   out.head_name = head_.name;
+  out.categories.reserve(num_results_);
   auto add = [&](int index, float score) {
     Category category;
     category.index = index;

@@ -47,15 +47,20 @@ class CaptureBuffer {
   size_t ReadLatest(float* dst, size_t frames);
   void CopyWindowTo(AudioBuffer* buffer, size_t frames);
   // Routes every frame from now on into `stream` too (nullptr detaches).
-  // After a detach returns, the pump no longer touches the old stream.
+  // After a detach returns, the pump no longer touches the old stream; the
+  // caller keeps the stream alive until then.
   void Attach(StreamClassifier* stream);
 
   uint64_t frames_captured() const { return ring_.frames_written(); }
   uint64_t overrun_frames() const { return ring_.overrun_frames(); }
+  // NaN or infinite samples the pump replaced by 0 (the capture thread
+  // does not check; a broken device must not stall the stream).
+  uint64_t nonfinite_samples() const { return nonfinite_.load(std::memory_order_relaxed); }
   size_t window_frames() const { return window_.buffer_frames(); }
 
  private:
   void Pump();
+  void WaitForData();  // until the capture thread wrote, or a short poll interval
 
   AudioFormat format_;
   RingBuffer ring_;
@@ -63,9 +68,11 @@ class CaptureBuffer {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
 
-  std::mutex window_mutex_;  // guards window_ and stream_
+  std::mutex window_mutex_;  // guards window_
   AudioBuffer window_;
+  std::mutex stream_mutex_;  // guards stream_; held while feeding it
   StreamClassifier* stream_ = nullptr;
+  std::atomic<uint64_t> nonfinite_{0};
 
   std::atomic<bool> running_{false};
   std::thread pump_;

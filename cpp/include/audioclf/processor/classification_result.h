@@ -13,12 +13,21 @@ struct Category {
   float score = 0.0f;
   std::string category_name;  // from the first TENSOR_AXIS_LABELS file
   std::string display_name;   // from the labels file of the chosen locale
+
+  bool operator==(const Category& o) const {
+    return index == o.index && score == o.score && category_name == o.category_name &&
+           display_name == o.display_name;
+  }
 };
 
 struct Classifications {
   std::vector<Category> categories;  // by descending score
   int head_index = 0;                // output tensor index
   std::string head_name;             // output tensor metadata name
+
+  bool operator==(const Classifications& o) const {
+    return categories == o.categories && head_index == o.head_index && head_name == o.head_name;
+  }
 };
 
 struct ClassificationResult {
