@@ -125,3 +125,39 @@ def test_model_without_metadata_needs_a_sample_rate() -> None:
         assert all(c.category_name == "" for c in head.categories)
         scores = [c.score for c in head.categories]
         assert scores == sorted(scores, reverse=True)
+
+
+MEDIAPIPE_NATIVE_RATE = ["yamnet_clip", "two_heads_clip_fr", "stereo_clip"]
+
+
+@pytest.mark.parametrize("name", MEDIAPIPE_NATIVE_RATE)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_mediapipe_clip_cases_through_classify_file(name: str, workers: int) -> None:
+    """MediaPipe's AUDIO_CLIPS results at the model's own rate, window for window."""
+    cases = {c["case"]: c for c in golden("mediapipe.json")}
+    case = cases[name]
+    o = case["options"]
+    options = audio.AudioClassifierOptions(
+        base_options=core.BaseOptions(file_name=str(shared_path(case["model"]))),
+        classification_options=processor.ClassificationOptions(
+            max_results=o.get("max_results"), display_names_locale=o.get("display_names_locale")
+        ),
+    )
+    with audio.AudioClassifier.create_from_options(options) as classifier:
+        windows = classifier.classify_file(shared_path(case["audio"]), workers=workers)
+    assert [w.timestamp_ms for w in windows] == [w["timestamp_ms"] for w in case["windows"]]
+    for got, want in zip(windows, case["windows"]):
+        for head, want_head in zip(got.result.classifications, want["result"]):
+            assert head.head_name == want_head["head_name"]
+            assert [c.index for c in head.categories] == [
+                c["index"] for c in want_head["categories"]
+            ]
+            assert [c.category_name for c in head.categories] == [
+                c["label"] for c in want_head["categories"]
+            ]
+            np.testing.assert_allclose(
+                [c.score for c in head.categories],
+                [c["score"] for c in want_head["categories"]],
+                rtol=0,
+                atol=1e-6,
+            )
