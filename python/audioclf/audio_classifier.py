@@ -134,12 +134,7 @@ class AudioClassifier:
             native,
             np.asarray(audio),
             int(rate),
-            hop_frames=self._hop_frames(hop, overlap),
-            pad_last=pad_last,
-            workers=workers,
-            channel=channel,
-            allow_resampling=resample,
-            resampler=resampler,
+            **self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler),
         )
 
     def classify_file(
@@ -163,20 +158,15 @@ class AudioClassifier:
         :meth:`classify_clip`; ``progress(frames_read, frames_total)`` is
         called after each block.
         """
-        native = self._classifier()
         path = os.fspath(path)
-        hop_frames = self._hop_frames(hop, overlap)
         if _is_wav(path):
             return _core.classify_wav_file(
-                native,
+                self._classifier(),
                 path,
-                hop_frames=hop_frames,
-                pad_last=pad_last,
-                workers=workers,
-                channel=channel,
-                allow_resampling=resample,
                 progress=progress,
-                resampler=resampler,
+                **self._stream_options(
+                    hop, overlap, pad_last, workers, channel, resample, resampler
+                ),
             )
         return list(
             self.iter_file(
@@ -278,12 +268,7 @@ class AudioClassifier:
             native,
             input_rate=rate,
             input_channels=channels,
-            hop_frames=self._hop_frames(hop, overlap),
-            pad_last=pad_last,
-            workers=workers,
-            channel=channel,
-            allow_resampling=resample,
-            resampler=resampler,
+            **self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler),
         )
         try:
             done = 0
@@ -299,6 +284,26 @@ class AudioClassifier:
                 yield window
         finally:
             stream.stop()
+
+    def _stream_options(
+        self,
+        hop: float | None,
+        overlap: float | None,
+        pad_last: bool,
+        workers: int,
+        channel: int | None,
+        resample: bool,
+        resampler: str,
+    ) -> dict[str, Any]:
+        """The keyword arguments every clip and file path passes to the C++ stream."""
+        return {
+            "hop_frames": self._hop_frames(hop, overlap),
+            "pad_last": pad_last,
+            "workers": workers,
+            "channel": channel,
+            "allow_resampling": resample,
+            "resampler": resampler,
+        }
 
     def _hop_frames(self, hop: float | None, overlap: float | None) -> int:
         native = self._classifier()
