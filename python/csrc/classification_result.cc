@@ -27,7 +27,22 @@ std::string Repr(const Category& c) {
 }  // namespace
 
 void BindClassificationResult(py::module_& m) {
-  py::bind_vector<std::vector<Category>>(m, "CategoryList");
+  // Elements are handed out as copies: a Category is a few fields, and a
+  // copy is cheaper than tying each element's lifetime to its list (what
+  // reading 521 categories per window would otherwise cost). Edits to the
+  // list itself (append, del, slice) still stick.
+  py::bind_vector<std::vector<Category>>(m, "CategoryList")
+      .def(
+          "__iter__",
+          [](const std::vector<Category>& v) {
+            return py::make_iterator<py::return_value_policy::copy>(v.begin(), v.end());
+          },
+          py::keep_alive<0, 1>())
+      .def("__getitem__", [](const std::vector<Category>& v, py::ssize_t i) {
+        if (i < 0) i += static_cast<py::ssize_t>(v.size());
+        if (i < 0 || static_cast<size_t>(i) >= v.size()) throw py::index_error();
+        return v[static_cast<size_t>(i)];
+      });
   py::bind_vector<std::vector<Classifications>>(m, "ClassificationsList");
   // Plain Python lists are still accepted wherever these are expected.
   py::implicitly_convertible<py::list, std::vector<Category>>();
