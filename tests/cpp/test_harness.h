@@ -5,7 +5,10 @@
 #define AUDIOCLF_TESTS_TEST_HARNESS_H_
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <functional>
 #include <sstream>
@@ -35,6 +38,21 @@ struct Registrar {
 struct CheckFailure {
   std::string message;
 };
+
+// The path of ../shared/models/<name>, or "" when ../shared is absent.
+inline std::string SharedModel(const std::string& name) {
+  const char* dir = std::getenv("AUDIOCLF_SHARED_DIR");
+  if (dir == nullptr || *dir == '\0') return std::string();
+  const std::string path = std::string(dir) + "/models/" + name;
+  std::ifstream probe(path, std::ios::binary);
+  return probe ? path : std::string();
+}
+
+inline std::vector<uint8_t> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in),
+                              std::istreambuf_iterator<char>());
+}
 
 inline std::string Where(const char* file, int line) {
   std::ostringstream out;

@@ -17,6 +17,9 @@
 #include "flatbuffer_test_builder.h"
 #include "test_harness.h"
 
+using audioclf_test::ReadFile;
+using audioclf_test::SharedModel;
+
 namespace {
 
 using audioclf::AssociatedFileType;
@@ -130,19 +133,7 @@ bool ThrowsInvalidArgument(const uint8_t* data, size_t size) {
 
 // ---- ../shared ------------------------------------------------------------
 
-std::string SharedModel(const std::string& name) {
-  const char* dir = std::getenv("AUDIOCLF_SHARED_DIR");
-  if (dir == nullptr || *dir == '\0') return std::string();
-  const std::string path = std::string(dir) + "/models/" + name;
-  std::ifstream probe(path, std::ios::binary);
-  return probe ? path : std::string();
-}
 
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in),
-                              std::istreambuf_iterator<char>());
-}
 
 // The model bytes and its parsed metadata.
 struct SharedMetadata {
