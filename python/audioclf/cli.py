@@ -151,6 +151,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "default 0",
     )
     classify.add_argument(
+        "--resampler",
+        choices=("hq", "mediapipe"),
+        default="hq",
+        help="filter for audio at another rate than the model's: hq (flat to 0.45 of the "
+        "lower rate, >= 80 dB stopband; default) or mediapipe (MediaPipe's, for its results)",
+    )
+    classify.add_argument(
         "--workers",
         type=_workers,
         default=0,
@@ -397,7 +404,10 @@ class _Batch:
             progress.start(number, path)
             try:
                 windows = self.classifier.classify_file(
-                    path, overlap=self.overlap, workers=self.args.workers
+                    path,
+                    overlap=self.overlap,
+                    workers=self.args.workers,
+                    resampler=self.args.resampler,
                 )
             except (ValueError, RuntimeError, OSError) as error:
                 progress.clear()

@@ -397,3 +397,19 @@ def test_plot_without_matplotlib_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "pip install 'audioclf[plot]'" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_resampler_option_reaches_the_pipeline() -> None:
+    """--resampler mediapipe gives MediaPipe's top class on the 48 kHz clip's padded tail."""
+    model = shared_path("models", "yamnet_audio_classifier_with_metadata.tflite")
+    audio = shared_path("audio", "speech_48k.wav")
+    tops = {}
+    for name in ("hq", "mediapipe"):
+        proc = run(
+            "classify", "--model", str(model), str(audio), "--format", "jsonl", "--resampler", name
+        )
+        assert proc.returncode == 0, proc.stderr
+        windows = [json.loads(line) for line in proc.stdout.splitlines()]
+        tops[name] = [w["heads"][0]["categories"][0]["index"] for w in windows]
+    assert tops["mediapipe"] == [0, 0, 0, 0, 465]
+    assert tops["hq"][:4] == [0, 0, 0, 0] and tops["hq"][4] != 465
