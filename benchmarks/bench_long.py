@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from peers import WorkerProcess  # benchmarks/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"  # <repo>/../shared
@@ -173,53 +174,18 @@ class PathRuns:
         }
 
 
-class PeerClip:
+class PeerClip(WorkerProcess):
     """A running peer_clip_worker.py in the peer's venv."""
 
     def __init__(self, peer: str, python: Path, model: Path, max_results: int) -> None:
-        self.peer = peer
         self.python = python
-        self._log = tempfile.TemporaryFile(mode="w+")  # peers log freely on stderr
         command = [str(python), str(CLIP_WORKER), peer, "--model", str(model)]
         command += ["--threads", "1", "--max-results", str(max_results)]
-        self._process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-            bufsize=1,
-        )
+        super().__init__(peer, command)
         self.version: str = self._read()["version"]
 
-    def _read(self) -> dict[str, Any]:
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        reply: dict[str, Any] = json.loads(line) if line else {"error": "worker exited"}
-        if "error" in reply:
-            self._log.seek(0)
-            raise RuntimeError(
-                f"{self.peer} worker failed: {reply['error']}\n{self._log.read()[-3000:]}"
-            )
-        return reply
-
     def run(self, path: Path) -> dict[str, Any]:
-        assert self._process.stdin is not None
-        self._process.stdin.write(f"run {path}\n")
-        self._process.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            try:
-                assert self._process.stdin is not None
-                self._process.stdin.write("quit\n")
-                self._process.stdin.close()
-                self._process.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                self._process.kill()
-                self._process.wait()
-        self._log.close()
+        return self._ask(f"run {path}")
 
 
 def make_classifier(model: Path, max_results: int) -> Any:

@@ -115,39 +115,15 @@ def ensure_peer_pythons() -> dict[str, Path]:
     return {"tflite-support": _python(SHARED_VENV), "mediapipe": _python(MEDIAPIPE_VENV)}
 
 
-class PeerProcess:
-    """A running peer_worker.py; its rounds interleave with in-process paths."""
+class WorkerProcess:
+    """A peer script in the peer's venv, spoken to one JSON line at a time.
 
-    def __init__(
-        self,
-        peer: str,
-        python: Path,
-        model: Path,
-        window_npy: Path,
-        sample_rate: int,
-        threads: int,
-        max_results: int,
-        consume: bool = False,
-    ) -> None:
+    Peer libraries log freely on stderr; it is kept only for error reports.
+    """
+
+    def __init__(self, peer: str, command: list[str]) -> None:
         self.peer = peer
-        # Peer libraries log freely on stderr; keep it for error reports only.
         self._log = tempfile.TemporaryFile(mode="w+")
-        command = [
-            str(python),
-            str(WORKER),
-            peer,
-            "--model",
-            str(model),
-            "--window",
-            str(window_npy),
-            "--sample-rate",
-            str(sample_rate),
-            "--threads",
-            str(threads),
-            "--max-results",
-            str(max_results),
-            *(["--consume"] if consume else []),
-        ]
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -156,9 +132,6 @@ class PeerProcess:
             text=True,
             bufsize=1,
         )
-        hello = self._read()
-        self.top: list[tuple[int, str, float]] = [tuple(t) for t in hello["top"]]
-        self.version: str = hello["version"]
 
     def _read(self) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -177,14 +150,6 @@ class PeerProcess:
         self._process.stdin.flush()
         return self._read()
 
-    def warmup(self, count: int) -> None:
-        self._ask(f"warmup {count}")
-
-    def measure(self, count: int) -> tuple[list[float], float, float]:
-        """Seconds per call, and the worker's CPU and wall seconds for them."""
-        reply = self._ask(f"time {count}")
-        return reply["times"], reply["cpu_s"], reply["wall_s"]
-
     def close(self) -> None:
         if self._process.poll() is None:
             try:
@@ -196,6 +161,50 @@ class PeerProcess:
                 self._process.kill()
                 self._process.wait()
         self._log.close()
+
+
+class PeerProcess(WorkerProcess):
+    """A running peer_worker.py; its rounds interleave with in-process paths."""
+
+    def __init__(
+        self,
+        peer: str,
+        python: Path,
+        model: Path,
+        window_npy: Path,
+        sample_rate: int,
+        threads: int,
+        max_results: int,
+        consume: bool = False,
+    ) -> None:
+        command = [
+            str(python),
+            str(WORKER),
+            peer,
+            "--model",
+            str(model),
+            "--window",
+            str(window_npy),
+            "--sample-rate",
+            str(sample_rate),
+            "--threads",
+            str(threads),
+            "--max-results",
+            str(max_results),
+            *(["--consume"] if consume else []),
+        ]
+        super().__init__(peer, command)
+        hello = self._read()
+        self.top: list[tuple[int, str, float]] = [tuple(t) for t in hello["top"]]
+        self.version: str = hello["version"]
+
+    def warmup(self, count: int) -> None:
+        self._ask(f"warmup {count}")
+
+    def measure(self, count: int) -> tuple[list[float], float, float]:
+        """Seconds per call, and the worker's CPU and wall seconds for them."""
+        reply = self._ask(f"time {count}")
+        return reply["times"], reply["cpu_s"], reply["wall_s"]
 
 
 if __name__ == "__main__":
