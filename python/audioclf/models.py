@@ -148,7 +148,7 @@ def _fetch(name: str, download: _Download, url: str, target: Path, progress: boo
 
 
 def _copy_url(name: str, url: str, out: BinaryIO, progress: bool) -> None:
-    from audioclf.output import ProgressBar
+    from audioclf.cli.output import ProgressBar
 
     try:
         with urllib.request.urlopen(url, timeout=_TIMEOUT_SECONDS) as response:

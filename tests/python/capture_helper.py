@@ -216,7 +216,7 @@ def cycle(args: argparse.Namespace) -> int:
 
 def live_command(argv: list[str]) -> int:
     """``audioclf listen ...`` or ``audioclf devices``, through cli_live."""
-    from audioclf.cli_live import add_live_commands
+    from audioclf.cli.live import add_live_commands
 
     parser = argparse.ArgumentParser(prog="audioclf")
     add_live_commands(parser.add_subparsers(dest="command", required=True))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audioclf.cli import expand_inputs, main
-from audioclf.output import EVENT_COLUMNS, WINDOW_COLUMNS
+from audioclf.cli.main import expand_inputs, main
+from audioclf.cli.output import EVENT_COLUMNS, WINDOW_COLUMNS
 from conftest import DATA, golden, shared_path
 
 TINY = str(DATA / "tiny_two_heads.tflite")

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from audioclf import Category, ClassificationResult, Classifications
-from audioclf.events import find_events
+from audioclf.cli.events import find_events
 
 
 def window(

@@ -35,7 +35,7 @@ from audioclf import (
     ClassificationOptions,
 )
 from audioclf import audio_record as audio_record_module
-from audioclf.cli_live import add_live_commands
+from audioclf.cli.live import add_live_commands
 from conftest import DATA, golden, shared_path
 
 HELPER = Path(capture_helper.__file__)

@@ -14,10 +14,10 @@ from typing import TextIO
 from audioclf import _core
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
-from audioclf.cli_live import add_live_commands
-from audioclf.events import find_events
+from audioclf.cli.live import add_live_commands
+from audioclf.cli.events import find_events
 from audioclf.models import NAMES, ModelSpec, resolve_model
-from audioclf.output import FORMATS, ProgressBar, Writer, make_writer
+from audioclf.cli.output import FORMATS, ProgressBar, Writer, make_writer
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
 DEFAULT_TOP_K = 3
@@ -335,7 +335,7 @@ def _classify(args: argparse.Namespace) -> int:
         parser.error("--allow and --deny: give one or the other")
     files, input_errors = expand_inputs(args.inputs)
     if args.plot:
-        from audioclf.plot import require_matplotlib
+        from audioclf.cli.plot import require_matplotlib
 
         require_matplotlib()
     plan = _Plan.of(args)
@@ -358,7 +358,7 @@ def _classify(args: argparse.Namespace) -> int:
             failed = batch.run(files)
             writer.close()
     if args.plot and batch.plotted:
-        from audioclf.plot import plot_timelines
+        from audioclf.cli.plot import plot_timelines
 
         plot_timelines(batch.plotted, args.plot, classes=PLOT_CLASSES, omitted=batch.omitted)
     return 1 if failed or input_errors else 0

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from audioclf._core import Category, Classifications, WindowResult
-from audioclf.events import Event
+from audioclf.cli.events import Event
 
 FORMATS = ("table", "csv", "jsonl", "json")
 

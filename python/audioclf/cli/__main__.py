@@ -1,0 +1,3 @@
+from audioclf.cli.main import main
+
+raise SystemExit(main())
