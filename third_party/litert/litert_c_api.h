@@ -96,6 +96,13 @@ typedef LiteRtStatus (*LiteRtRunCompiledModelFn)(LiteRtCompiledModel,
                                                  LiteRtTensorBuffer*, size_t,
                                                  LiteRtTensorBuffer*);
 
+// The shapes a compiled model's kernels compute for a signature's outputs
+// (update_allocation = true plans the tensors first), which an edited graph
+// can make differ from the declared ones.
+typedef LiteRtStatus (*LiteRtGetCompiledModelOutputTensorLayoutsFn)(
+    LiteRtCompiledModel, LiteRtParamIndex signature_index, size_t num_layouts,
+    LiteRtLayout* layouts, bool update_allocation);
+
 }  // extern "C"
 
 static_assert(sizeof(LiteRtLayout) == 68, "LiteRtLayout ABI");

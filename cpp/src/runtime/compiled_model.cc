@@ -1,8 +1,11 @@
 #include "audioclf/runtime/compiled_model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
+#include <vector>
 
 #include "audioclf/error.h"
 #include "runtime/litert_api.h"
@@ -32,6 +35,15 @@ void Check(LiteRtStatus status, const std::string& what,
     ThrowRuntimeError(source + ": " + what + " failed with LiteRT status " +
                       std::to_string(status));
   }
+}
+
+std::string ShapeString(const std::vector<int32_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
 }
 
 void FreeString(void* payload) { std::free(payload); }
@@ -68,8 +80,9 @@ CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
             "LiteRtAddOpaqueOptions", source);
     }
     LiteRtCompiledModel compiled = nullptr;
-    LiteRtStatus status =
-        api.LiteRtCreateCompiledModel(env, lite_model, options, &compiled);
+    LiteRtStatus status = Guarded("compiling the model", source, [&] {
+      return api.LiteRtCreateCompiledModel(env, lite_model, options, &compiled);
+    });
     if (status != kLiteRtStatusOk || compiled == nullptr) {
       ThrowInvalidArgument(source + ": LiteRT could not compile the model for "
                            "the CPU (status " + std::to_string(status) + ")");
@@ -148,6 +161,7 @@ CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
           "LiteRtGetNumSignatureOutputs", source);
     for (LiteRtParamIndex i = 0; i < num_inputs; ++i) bind(true, i);
     for (LiteRtParamIndex i = 0; i < num_outputs; ++i) bind(false, i);
+    CheckComputedOutputShapes(api, source);
   } catch (...) {
     Release();
     throw;
@@ -155,6 +169,39 @@ CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
 }
 
 CompiledModel::~CompiledModel() { Release(); }
+
+void CompiledModel::CheckComputedOutputShapes(const LiteRtApi& api,
+                                              const std::string& source) {
+  // The kernels may compute an output shape other than the declared one (an
+  // edited graph); LiteRT would then write past buffers sized from the
+  // declaration, so the two must agree before the first run.
+  std::vector<LiteRtLayout> layouts(outputs_.size());
+  std::memset(layouts.data(), 0, layouts.size() * sizeof(LiteRtLayout));
+  const LiteRtStatus status =
+      Guarded("planning the model's tensors", source, [&] {
+        return api.LiteRtGetCompiledModelOutputTensorLayouts(
+            static_cast<LiteRtCompiledModel>(compiled_), 0, layouts.size(),
+            layouts.data(), true);
+      });
+  if (status != kLiteRtStatusOk) {
+    ThrowInvalidArgument(source + ": LiteRT could not plan the model's "
+                         "tensors (status " + std::to_string(status) + ")");
+  }
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    const Tensor& declared = outputs_[i];
+    std::vector<int32_t> computed(
+        layouts[i].dimensions,
+        layouts[i].dimensions + std::min<unsigned>(layouts[i].rank, 8));
+    if (computed != declared.shape) {
+      ThrowInvalidArgument(
+          source + ": output tensor " + std::to_string(i) +
+          (declared.name.empty() ? "" : " ('" + declared.name + "')") +
+          " is declared with shape " + ShapeString(declared.shape) +
+          " but the model's operators compute shape " +
+          ShapeString(computed));
+    }
+  }
+}
 
 void CompiledModel::Release() {
   const LiteRtApi& api = model_->runtime()->api();
@@ -178,11 +225,13 @@ void CompiledModel::Release() {
 
 void CompiledModel::Run() {
   const LiteRtApi& api = model_->runtime()->api();
-  LiteRtStatus status = api.LiteRtRunCompiledModel(
-      static_cast<LiteRtCompiledModel>(compiled_), 0, input_buffers_.size(),
-      reinterpret_cast<LiteRtTensorBuffer*>(input_buffers_.data()),
-      output_buffers_.size(),
-      reinterpret_cast<LiteRtTensorBuffer*>(output_buffers_.data()));
+  LiteRtStatus status = Guarded("running the model", model_->source(), [&] {
+    return api.LiteRtRunCompiledModel(
+        static_cast<LiteRtCompiledModel>(compiled_), 0, input_buffers_.size(),
+        reinterpret_cast<LiteRtTensorBuffer*>(input_buffers_.data()),
+        output_buffers_.size(),
+        reinterpret_cast<LiteRtTensorBuffer*>(output_buffers_.data()));
+  });
   Check(status, "running the model", model_->source());
 }
 

@@ -2,6 +2,10 @@
 #ifndef AUDIOCLF_SRC_RUNTIME_LITERT_API_H_
 #define AUDIOCLF_SRC_RUNTIME_LITERT_API_H_
 
+#include <exception>
+#include <string>
+
+#include "audioclf/error.h"
 #include "litert/litert_c_api.h"
 
 namespace audioclf {
@@ -34,7 +38,28 @@ struct LiteRtApi {
       LiteRtCreateTensorBufferFromHostMemory = nullptr;
   LiteRtDestroyTensorBufferFn LiteRtDestroyTensorBuffer = nullptr;
   LiteRtRunCompiledModelFn LiteRtRunCompiledModel = nullptr;
+  LiteRtGetCompiledModelOutputTensorLayoutsFn
+      LiteRtGetCompiledModelOutputTensorLayouts = nullptr;
 };
+
+// LiteRT is C++ behind its C API and lets some exceptions through (for
+// example std::logic_error on a malformed graph); they become audioclf
+// errors that say which call failed.
+template <typename Call>
+LiteRtStatus Guarded(const std::string& what, const std::string& source,
+                     Call call) {
+  try {
+    return call();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    ThrowRuntimeError(source + ": " + what + " raised inside LiteRT: " +
+                      e.what());
+  } catch (...) {
+    ThrowRuntimeError(source + ": " + what +
+                      " raised an unknown exception inside LiteRT");
+  }
+}
 
 }  // namespace audioclf
 

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "audioclf/error.h"
+#include "audioclf/model/graph_validator.h"
 #include "runtime/litert_api.h"
 
 namespace audioclf {
@@ -93,6 +94,7 @@ std::shared_ptr<LiteRtRuntime> LiteRtRuntime::Open(
   AUDIOCLF_RESOLVE(LiteRtCreateTensorBufferFromHostMemory);
   AUDIOCLF_RESOLVE(LiteRtDestroyTensorBuffer);
   AUDIOCLF_RESOLVE(LiteRtRunCompiledModel);
+  AUDIOCLF_RESOLVE(LiteRtGetCompiledModelOutputTensorLayouts);
 #undef AUDIOCLF_RESOLVE
   api.LiteRtGetTensorName = reinterpret_cast<LiteRtGetTensorNameFn>(
       dlsym(handle, "LiteRtGetTensorName"));
@@ -119,10 +121,15 @@ LiteRtModelHandle::LiteRtModelHandle(std::shared_ptr<LiteRtRuntime> runtime,
                                      std::shared_ptr<const std::string> bytes,
                                      const std::string& source)
     : runtime_(std::move(runtime)), bytes_(std::move(bytes)), source_(source) {
+  // LiteRT trusts the graph; a malformed one must fail here, not inside it.
+  ValidateTfliteGraph(reinterpret_cast<const uint8_t*>(bytes_->data()),
+                      bytes_->size(), source_);
   LiteRtModel model = nullptr;
-  LiteRtStatus status = runtime_->api().LiteRtCreateModelFromBuffer(
-      static_cast<LiteRtEnvironment>(runtime_->environment()), bytes_->data(),
-      bytes_->size(), &model);
+  LiteRtStatus status = Guarded("loading the model", source_, [&] {
+    return runtime_->api().LiteRtCreateModelFromBuffer(
+        static_cast<LiteRtEnvironment>(runtime_->environment()),
+        bytes_->data(), bytes_->size(), &model);
+  });
   if (status != kLiteRtStatusOk || model == nullptr) {
     ThrowInvalidArgument(source_ + ": LiteRT could not load the model (status " +
                          std::to_string(status) + ")");

@@ -40,6 +40,8 @@ class CompiledModel {
 
  private:
   void Release();  // frees what the constructor made; safe on partial state
+  void CheckComputedOutputShapes(const LiteRtApi& api,
+                                 const std::string& source);
 
   std::shared_ptr<LiteRtModelHandle> model_;
   void* compiled_ = nullptr;  // LiteRtCompiledModel
