@@ -14,6 +14,7 @@ from typing import TextIO
 from audioclf import _core
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.cli.check import add_check_command
 from audioclf.cli.live import add_live_commands
 from audioclf.cli.events import find_events
 from audioclf.models import NAMES, ModelSpec, resolve_model
@@ -187,6 +188,7 @@ def _build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", help=f"a .tflite audio classifier, or one of: {', '.join(NAMES)}")
     _add_model_arguments(info)
     add_live_commands(commands)
+    add_check_command(commands)
     return parser
 
 
