@@ -220,6 +220,27 @@ TEST_CASE(input_and_output_counts) {
                "operator code 49 splits into 0 parts but has 1 output");
 }
 
+TEST_CASE(element_types_an_operator_reads_and_writes) {
+  Graph g = Classifier();
+  g.subgraphs[0].tensors[4].type = kUInt8;  // SOFTMAX float32 -> uint8
+  g.subgraphs[0].tensors[4].scales = {1.0f / 256};
+  g.subgraphs[0].tensors[4].zero_points = {0};
+  CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
+               "operators[1].inputs[0]: operator code 25 reads element type 0 "
+               "but writes element type 3 (they must match)");
+  g = Classifier();
+  for (size_t t : {0, 3, 4}) g.subgraphs[0].tensors[t].type = kUInt8;
+  g.subgraphs[0].tensors[0].scales = {0.5f};
+  g.subgraphs[0].tensors[0].zero_points = {0};
+  CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
+               "operators[0].outputs[0]: integer output of operator code 9 has "
+               "no quantization scale");
+  g.subgraphs[0].tensors[0].scales.clear();
+  CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
+               "operators[0].inputs[0]: integer input of operator code 9 has no "
+               "quantization scale");
+}
+
 TEST_CASE(dataflow) {
   Graph g = Classifier();
   // SOFTMAX reads its own output: nothing has written it yet.

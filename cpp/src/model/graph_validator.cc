@@ -192,7 +192,72 @@ std::string Plural(size_t n, const char* noun) {
 
 struct TensorState {
   bool available = false;  // readable by the next operator
+  int8_t type = 0;         // TFLite TensorType
+  bool quantized = false;  // has at least one scale
 };
+
+// Which inputs of an operator carry the data whose element type the outputs
+// share. LiteRT's kernels pick their code path from one tensor's type and
+// read the others as the same type, so a mismatch reads or writes past a
+// buffer.
+enum class TypeRule : uint8_t {
+  kNone,          // types may differ (casts, comparisons, indices, ...)
+  kFirst,         // input 0 and every output
+  kFirstTwo,      // inputs 0 and 1 and every output
+  kAll,           // every input and every output
+  kSecond,        // input 1 and every output (SPLIT)
+  kThird,         // input 2 and every output (TRANSPOSE_CONV)
+  kSecondThird,   // inputs 1 and 2 and every output (SELECT)
+};
+
+TypeRule TypeRuleFor(int32_t code) {
+  switch (code) {
+    case 0: case 18: case 41: case 42: case 54: case 55: case 57: case 78:
+    case 90: case 95: case 99:  // ADD MUL SUB DIV PRELU MAX MIN POW FLOORDIV
+      return TypeRule::kFirstTwo;  // FLOORMOD SQUARED_DIFFERENCE
+    case 2: case 83: case 106:  // CONCATENATION PACK ADD_N
+      return TypeRule::kAll;
+    case 49:  // SPLIT (axis, input)
+      return TypeRule::kSecond;
+    case 67:  // TRANSPOSE_CONV (output_shape, weights, input)
+      return TypeRule::kThird;
+    case 64: case 123:  // SELECT SELECT_V2 (condition, x, y)
+      return TypeRule::kSecondThird;
+    case 1: case 3: case 4: case 5: case 8: case 9: case 11: case 12:
+    case 13: case 14: case 17: case 19: case 20: case 21: case 22: case 23:
+    case 25: case 26: case 28: case 34: case 36: case 37: case 38: case 39:
+    case 40: case 43: case 45: case 47: case 50: case 59: case 60: case 65:
+    case 66: case 69: case 70: case 73: case 74: case 75: case 76: case 81:
+    case 82: case 88: case 89: case 92: case 93: case 97: case 98: case 100:
+    case 101: case 102: case 104: case 105: case 107: case 108: case 111:
+    case 116: case 117: case 126: case 128: case 130: case 132: case 150:
+    case 152: case 158:
+      return TypeRule::kFirst;
+    default:
+      return TypeRule::kNone;
+  }
+}
+
+// Kernels that compute in the quantized domain for 8- and 16-bit integer
+// tensors, and so need a scale on their input and output.
+bool NeedsQuantization(int32_t code) {
+  switch (code) {
+    case 0: case 1: case 3: case 4: case 9: case 14: case 18: case 25:
+    case 28: case 40: case 41: case 50: case 67: case 126: case 132:
+      return true;  // ADD AVG_POOL CONV DW FC LOGISTIC MUL SOFTMAX TANH MEAN
+    default:        // SUB LOG_SOFTMAX TRANSPOSE_CONV BATCH_MATMUL CONV_3D
+      return false;
+  }
+}
+
+bool IsQuantizedIntType(int8_t type) {
+  return type == 3 || type == 7 || type == 9;  // UINT8 INT16 INT8
+}
+
+// SOFTMAX, LOGISTIC and TANH may widen int8 input to an int16 output.
+bool AllowedWidening(int32_t code, int8_t input, int8_t output) {
+  return (code == 25 || code == 14 || code == 28) && input == 9 && output == 7;
+}
 
 class GraphValidator {
  public:
@@ -278,7 +343,15 @@ class GraphValidator {
     tensor_counts_[subgraph_index] = tensor_count;
     std::vector<TensorState> state(tensor_count);
     for (size_t t = 0; t < tensor_count; ++t) {
-      state[t].available = ValidateTensor(tensors->TableAt(t));
+      const Table tensor = tensors->TableAt(t);
+      state[t].available = ValidateTensor(tensor);
+      state[t].type = tensor.Scalar<int8_t>(tensor_field::kType, "type", 0);
+      if (std::optional<Table> q =
+              tensor.SubTable(tensor_field::kQuantization, "quantization")) {
+        std::optional<Vector> scale =
+            q->VectorField(quantization_field::kScale, "scale", 4);
+        state[t].quantized = scale && !scale->empty();
+      }
     }
 
     auto check_index = [&](const Table& owner, const char* field,
@@ -362,6 +435,7 @@ class GraphValidator {
         check_index(op, "outputs", i, op_outputs[i]);
         state[static_cast<size_t>(op_outputs[i])].available = true;
       }
+      ValidateTypes(op, code, op_inputs, op_outputs, state);
       const std::vector<int32_t> intermediates = op.ScalarVector<int32_t>(
           operator_field::kIntermediates, "intermediates");
       for (size_t i = 0; i < intermediates.size(); ++i) {
@@ -455,6 +529,58 @@ class GraphValidator {
     // scalar) has nothing to read.
     return data_bytes > 0 || elements == 0 ||
            tensor.Scalar<bool>(tensor_field::kIsVariable, "is_variable", false);
+  }
+
+  void ValidateTypes(const Table& op, int32_t code,
+                     const std::vector<int32_t>& inputs,
+                     const std::vector<int32_t>& outputs,
+                     const std::vector<TensorState>& state) const {
+    const TypeRule rule = TypeRuleFor(code);
+    if (rule == TypeRule::kNone || outputs.empty()) return;
+    std::vector<size_t> positions;
+    switch (rule) {
+      case TypeRule::kFirst: positions = {0}; break;
+      case TypeRule::kFirstTwo: positions = {0, 1}; break;
+      case TypeRule::kSecond: positions = {1}; break;
+      case TypeRule::kThird: positions = {2}; break;
+      case TypeRule::kSecondThird: positions = {1, 2}; break;
+      case TypeRule::kAll:
+        for (size_t i = 0; i < inputs.size(); ++i) positions.push_back(i);
+        break;
+      case TypeRule::kNone: break;
+    }
+    const TensorState& out = state[static_cast<size_t>(outputs[0])];
+    for (size_t i = 1; i < outputs.size(); ++i) {
+      if (state[static_cast<size_t>(outputs[i])].type != out.type) {
+        op.Fail("outputs", "operator code " + std::to_string(code) +
+                               " writes outputs of different element types");
+      }
+    }
+    for (size_t position : positions) {
+      if (position >= inputs.size() || inputs[position] < 0) continue;
+      const TensorState& in = state[static_cast<size_t>(inputs[position])];
+      if (in.type != out.type && !AllowedWidening(code, in.type, out.type)) {
+        op.Fail(("inputs[" + std::to_string(position) + "]").c_str(),
+                "operator code " + std::to_string(code) + " reads element type " +
+                    std::to_string(in.type) + " but writes element type " +
+                    std::to_string(out.type) + " (they must match)");
+      }
+    }
+    if (!NeedsQuantization(code) || positions.empty()) return;
+    const size_t first = positions[0];
+    if (first < inputs.size() && inputs[first] >= 0) {
+      const TensorState& in = state[static_cast<size_t>(inputs[first])];
+      if (IsQuantizedIntType(in.type) && !in.quantized) {
+        op.Fail(("inputs[" + std::to_string(first) + "]").c_str(),
+                "integer input of operator code " + std::to_string(code) +
+                    " has no quantization scale");
+      }
+    }
+    if (IsQuantizedIntType(out.type) && !out.quantized) {
+      op.Fail("outputs[0]", "integer output of operator code " +
+                                std::to_string(code) +
+                                " has no quantization scale");
+    }
   }
 
   void ValidateSplit(const Table& op, int32_t code, size_t outputs) const {
