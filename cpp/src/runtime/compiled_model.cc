@@ -80,9 +80,11 @@ CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
             "LiteRtAddOpaqueOptions", source);
     }
     LiteRtCompiledModel compiled = nullptr;
-    LiteRtStatus status = Guarded("compiling the model", source, [&] {
-      return api.LiteRtCreateCompiledModel(env, lite_model, options, &compiled);
-    });
+    LiteRtStatus status = Guarded(
+        ErrorKind::kInvalidArgument, "compiling the model", source, [&] {
+          return api.LiteRtCreateCompiledModel(env, lite_model, options,
+                                               &compiled);
+        });
     if (status != kLiteRtStatusOk || compiled == nullptr) {
       ThrowInvalidArgument(source + ": LiteRT could not compile the model for "
                            "the CPU (status " + std::to_string(status) + ")");
@@ -178,7 +180,8 @@ void CompiledModel::CheckComputedOutputShapes(const LiteRtApi& api,
   std::vector<LiteRtLayout> layouts(outputs_.size());
   std::memset(layouts.data(), 0, layouts.size() * sizeof(LiteRtLayout));
   const LiteRtStatus status =
-      Guarded("planning the model's tensors", source, [&] {
+      Guarded(ErrorKind::kInvalidArgument, "planning the model's tensors",
+              source, [&] {
         return api.LiteRtGetCompiledModelOutputTensorLayouts(
             static_cast<LiteRtCompiledModel>(compiled_), 0, layouts.size(),
             layouts.data(), true);
@@ -225,7 +228,8 @@ void CompiledModel::Release() {
 
 void CompiledModel::Run() {
   const LiteRtApi& api = model_->runtime()->api();
-  LiteRtStatus status = Guarded("running the model", model_->source(), [&] {
+  LiteRtStatus status = Guarded(
+      ErrorKind::kRuntime, "running the model", model_->source(), [&] {
     return api.LiteRtRunCompiledModel(
         static_cast<LiteRtCompiledModel>(compiled_), 0, input_buffers_.size(),
         reinterpret_cast<LiteRtTensorBuffer*>(input_buffers_.data()),

@@ -44,20 +44,20 @@ struct LiteRtApi {
 
 // LiteRT is C++ behind its C API and lets some exceptions through (for
 // example std::logic_error on a malformed graph); they become audioclf
-// errors that say which call failed.
+// errors of `kind` that say which call failed.
 template <typename Call>
-LiteRtStatus Guarded(const std::string& what, const std::string& source,
-                     Call call) {
+LiteRtStatus Guarded(ErrorKind kind, const std::string& what,
+                     const std::string& source, Call call) {
   try {
     return call();
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    ThrowRuntimeError(source + ": " + what + " raised inside LiteRT: " +
-                      e.what());
+    throw Error(kind, source + ": LiteRT failed while " + what + " (" +
+                          e.what() + ")");
   } catch (...) {
-    ThrowRuntimeError(source + ": " + what +
-                      " raised an unknown exception inside LiteRT");
+    throw Error(kind, source + ": LiteRT failed while " + what +
+                          " (an unknown exception)");
   }
 }
 

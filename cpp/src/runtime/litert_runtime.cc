@@ -125,7 +125,8 @@ LiteRtModelHandle::LiteRtModelHandle(std::shared_ptr<LiteRtRuntime> runtime,
   ValidateTfliteGraph(reinterpret_cast<const uint8_t*>(bytes_->data()),
                       bytes_->size(), source_);
   LiteRtModel model = nullptr;
-  LiteRtStatus status = Guarded("loading the model", source_, [&] {
+  LiteRtStatus status = Guarded(
+      ErrorKind::kInvalidArgument, "loading the model", source_, [&] {
     return runtime_->api().LiteRtCreateModelFromBuffer(
         static_cast<LiteRtEnvironment>(runtime_->environment()),
         bytes_->data(), bytes_->size(), &model);
