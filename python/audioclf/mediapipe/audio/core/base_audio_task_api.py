@@ -1,0 +1,189 @@
+"""What MediaPipe's audio tasks share: running-mode rules, the sample-rate and
+timestamp checks of a stream, the window timestamps, AudioRecord, close().
+
+Clips are classified in one call through the core's clip path; a stream is an
+audioclf LiveStream fed block by block (nothing dropped, the zero-padded last
+window classified at close) whose callback thread calls the user's callback.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from audioclf._core import WindowResult
+from audioclf.audio_classifier import AudioClassifier as _Classifier
+from audioclf.live import LiveStream
+from audioclf.mediapipe.audio.core import audio_record
+from audioclf.mediapipe.audio.core.audio_task_running_mode import AudioTaskRunningMode
+from audioclf.mediapipe.components.containers.audio_data import AudioData
+
+_RunningMode = AudioTaskRunningMode
+_RESAMPLERS = ("mediapipe", "hq")
+
+
+class BaseAudioTaskApi:
+    """The running mode, the model and, in stream mode, the stream."""
+
+    def __init__(
+        self,
+        classifier: _Classifier,
+        running_mode: AudioTaskRunningMode,
+        on_window: Callable[[WindowResult, int], None] | None,
+        resampler: str,
+    ) -> None:
+        self._model = classifier
+        self._running_mode = running_mode
+        self._on_window = on_window
+        self._resampler = resampler
+        self._stream: LiveStream | None = None
+        self._stream_rate: float | None = None
+        self._stream_channels = 0
+        self._first_us = 0
+        self._last_timestamp_ms: int | None = None
+        self._callback_error: BaseException | None = None
+        self._lock = threading.Lock()
+        fmt = classifier.required_audio_format
+        # Where window k starts: the first block's time plus k window
+        # lengths, each rounded to a microsecond as MediaPipe's graph does.
+        self._step_us = math.floor(classifier.window_frames * 1e6 / fmt.sample_rate + 0.5)
+
+    @staticmethod
+    def _check_mode(
+        running_mode: Any, result_callback: Callable[..., None] | None, resampler: str
+    ) -> None:
+        if not isinstance(running_mode, AudioTaskRunningMode):
+            raise ValueError(
+                "running_mode: expected RunningMode.AUDIO_CLIPS or AUDIO_STREAM, got "
+                f"{running_mode!r}"
+            )
+        if running_mode is _RunningMode.AUDIO_STREAM and result_callback is None:
+            raise ValueError(
+                "result_callback: running_mode is AUDIO_STREAM, so a result callback must be "
+                "provided"
+            )
+        if running_mode is _RunningMode.AUDIO_CLIPS and result_callback is not None:
+            raise ValueError(
+                "result_callback: running_mode is AUDIO_CLIPS (results are returned), so a "
+                "result callback should not be provided"
+            )
+        if result_callback is not None and not callable(result_callback):
+            raise TypeError(
+                f"result_callback: expected a callable, got {type(result_callback).__name__}"
+            )
+        if resampler not in _RESAMPLERS:
+            raise ValueError(f"resampler: expected 'mediapipe' or 'hq', got {resampler!r}")
+
+    @staticmethod
+    def _sample_rate(audio: AudioData) -> int:
+        if not isinstance(audio, AudioData):
+            raise TypeError(f"audio: expected an AudioData, got {type(audio).__name__}")
+        rate = audio.audio_format.sample_rate
+        if not rate:
+            raise ValueError(
+                "Must provide the audio sample rate in audio data: audio_format.sample_rate "
+                "is unset (use AudioData.create_from_array(array, sample_rate))"
+            )
+        if rate != int(rate):
+            raise ValueError(f"audio_format.sample_rate: must be a whole number of Hz, got {rate}")
+        return int(rate)
+
+    def _require_mode(self, mode: AudioTaskRunningMode, method: str) -> None:
+        if self._running_mode is not mode:
+            raise ValueError(
+                f"{method}: the task is not initialized with the audio "
+                f"{'clips' if mode is _RunningMode.AUDIO_CLIPS else 'stream'} mode "
+                f"(running_mode is {self._running_mode.name})"
+            )
+
+    def _timestamp_ms(self, index: int, first_us: int = 0) -> int:
+        return (first_us + index * self._step_us) // 1000
+
+    def _clip_windows(self, audio: AudioData) -> list[tuple[WindowResult, int]]:
+        """Every window of a clip and its timestamp (AUDIO_CLIPS)."""
+        rate = self._sample_rate(audio)
+        self._require_mode(_RunningMode.AUDIO_CLIPS, "classify")
+        windows = self._model.classify_clip(audio.buffer, rate, resampler=self._resampler)
+        return [(w, self._timestamp_ms(w.index)) for w in windows]
+
+    def _feed(self, audio: AudioData, timestamp_ms: int, method: str) -> None:
+        """Appends a block to the stream (AUDIO_STREAM)."""
+        rate = self._sample_rate(audio)
+        self._require_mode(_RunningMode.AUDIO_STREAM, method)
+        if isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, numbers.Integral):
+            raise TypeError(f"timestamp_ms: expected an int, got {type(timestamp_ms).__name__}")
+        self._raise_callback_error()
+        with self._lock:
+            last = self._last_timestamp_ms
+            if last is not None and timestamp_ms <= last:
+                raise ValueError(
+                    f"Input timestamp must be monotonically increasing: got {timestamp_ms} ms "
+                    f"after {last} ms"
+                )
+            channels = audio.audio_format.num_channels
+            if self._stream is None:
+                self._stream = self._model.stream(
+                    sample_rate=rate,
+                    channels=channels,
+                    backpressure="queue",
+                    pad_last=True,
+                    resampler=self._resampler,
+                    callback=self._deliver,
+                )
+                self._stream_rate, self._stream_channels = rate, channels
+                self._first_us = int(timestamp_ms) * 1000
+            elif rate != self._stream_rate:
+                raise ValueError(
+                    f"audio_format.sample_rate: {rate} Hz differs from the stream's "
+                    f"{self._stream_rate:g} Hz (set by the first block)"
+                )
+            elif channels != self._stream_channels:
+                raise ValueError(
+                    f"audio_format.num_channels: {channels} differs from the stream's "
+                    f"{self._stream_channels} (set by the first block)"
+                )
+            self._last_timestamp_ms = int(timestamp_ms)
+            self._stream.feed(audio.buffer)
+
+    def _deliver(self, window: WindowResult) -> None:
+        # The stream's callback thread, one window at a time, in order.
+        if self._callback_error is not None or self._on_window is None:
+            return
+        try:
+            self._on_window(window, self._timestamp_ms(window.index, self._first_us))
+        except BaseException as error:  # reported by the next call, not lost on a thread
+            self._callback_error = error
+
+    def _raise_callback_error(self) -> None:
+        error, self._callback_error = self._callback_error, None
+        if error is not None:
+            raise RuntimeError(f"result_callback raised {error!r}") from error
+
+    def create_audio_record(
+        self, num_channels: int, sample_rate: int, required_input_buffer_size: int
+    ) -> audio_record.AudioRecord:
+        """An AudioRecord (not yet recording) holding ``required_input_buffer_size`` frames."""
+        return audio_record.AudioRecord(num_channels, sample_rate, required_input_buffer_size)
+
+    def close(self) -> None:
+        """Ends the stream (its last window, padded, is classified and every
+        result delivered before this returns) and releases the model. Idempotent."""
+        stream, self._stream = self._stream, None
+        try:
+            if stream is not None:
+                try:
+                    stream.finish()
+                finally:
+                    stream.stop()
+        finally:
+            self._model.close()
+        self._raise_callback_error()
+
+    def __enter__(self) -> BaseAudioTaskApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
