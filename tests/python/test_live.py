@@ -346,9 +346,8 @@ def test_stop_delivers_every_window_already_classified(use_callback: bool) -> No
                 time.sleep(0.001)  # results pile up behind the callback
                 got.append(window)
 
-            stream = classifier.stream(
-                hop=0.01, workers=2, callback=slow if use_callback else None
-            )
+            stream = classifier.stream(hop=0.01, workers=2, callback=slow if use_callback else None)
+
             def feed(stream: Any = stream) -> None:
                 with contextlib.suppress(RuntimeError):  # stopped before it began
                     stream.feed(samples)
