@@ -254,21 +254,30 @@ def test_bad_options_are_value_errors() -> None:
 def test_running_mode_rules() -> None:
     model = str(DATA / "tiny_two_heads.tflite")
     block = AudioData.create_from_array(np.zeros(1600, np.float32), 16000)
-    with pytest.raises(ValueError, match="AUDIO_STREAM, so a result callback must be provided"):
+    with pytest.raises(
+        ValueError, match="in audio stream mode, a user-defined result callback must be provided"
+    ):
         audio.AudioClassifier.create_from_options(_options(Path(model), running_mode=AUDIO_STREAM))
-    with pytest.raises(ValueError, match="AUDIO_CLIPS .*result callback should not be provided"):
+    with pytest.raises(
+        ValueError,
+        match="in audio clips mode, a user-defined result callback shouldn't be provided",
+    ):
         audio.AudioClassifier.create_from_options(
             _options(Path(model), result_callback=lambda r, t: None)
         )
     with audio.AudioClassifier.create_from_model_path(model) as clips:
-        with pytest.raises(ValueError, match="not initialized with the audio stream mode"):
+        with pytest.raises(
+            ValueError,
+            match="Task is not initialized with the audio stream mode. Current running mode:audio",
+        ):
             clips.classify_async(block, 0)
     stream_options = _options(
         Path(model), running_mode=AUDIO_STREAM, result_callback=lambda r, t: None
     )
     with audio.AudioClassifier.create_from_options(stream_options) as stream:
         with pytest.raises(
-            ValueError, match="classify: the task is not initialized with the audio clips"
+            ValueError,
+            match="classify: Task is not initialized with the audio clips mode. Current running m",
         ):
             stream.classify(block)
 

@@ -62,13 +62,13 @@ class BaseAudioTaskApi:
             )
         if running_mode is _RunningMode.AUDIO_STREAM and result_callback is None:
             raise ValueError(
-                "result_callback: running_mode is AUDIO_STREAM, so a result callback must be "
-                "provided"
+                "result_callback: The audio task is in audio stream mode, a user-defined result "
+                "callback must be provided."
             )
         if running_mode is _RunningMode.AUDIO_CLIPS and result_callback is not None:
             raise ValueError(
-                "result_callback: running_mode is AUDIO_CLIPS (results are returned), so a "
-                "result callback should not be provided"
+                "result_callback: The audio task is in audio clips mode, a user-defined result "
+                "callback shouldn't be provided (classify() returns the results)."
             )
         if result_callback is not None and not callable(result_callback):
             raise TypeError(
@@ -92,11 +92,15 @@ class BaseAudioTaskApi:
         return int(rate)
 
     def _require_mode(self, mode: AudioTaskRunningMode, method: str) -> None:
+        # MediaPipe's wording, which callers match on.
         if self._running_mode is not mode:
+
+            def words(m: AudioTaskRunningMode) -> str:
+                return "audio clips" if m is _RunningMode.AUDIO_CLIPS else "audio stream"
+
             raise ValueError(
-                f"{method}: the task is not initialized with the audio "
-                f"{'clips' if mode is _RunningMode.AUDIO_CLIPS else 'stream'} mode "
-                f"(running_mode is {self._running_mode.name})"
+                f"{method}: Task is not initialized with the {words(mode)} mode. Current "
+                f"running mode:{words(self._running_mode)} mode"
             )
 
     def _timestamp_ms(self, index: int, first_us: int = 0) -> int:
