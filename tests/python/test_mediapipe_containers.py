@@ -33,6 +33,9 @@ def test_module_paths_mirror_mediapipe() -> None:
     assert top.audio is audio and top.components.containers is containers
     for name in ("AudioClassifier", "AudioClassifierOptions", "AudioClassifierResult"):
         assert getattr(audio, name) is getattr(audio.audio_classifier, name)
+    for name in ("AudioEmbedder", "AudioEmbedderOptions", "AudioEmbedderResult"):
+        assert getattr(audio, name) is getattr(audio.audio_embedder, name)
+    assert audio.AudioEmbedderResult is containers.embedding_result.EmbeddingResult
     assert (
         audio.RunningMode
         is importlib.import_module(

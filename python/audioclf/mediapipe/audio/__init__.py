@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from audioclf.mediapipe.audio import audio_classifier, core
+from audioclf.mediapipe.audio import audio_classifier, audio_embedder, core
 from audioclf.mediapipe.audio.audio_classifier import (
     AudioClassifier,
     AudioClassifierOptions,
     AudioClassifierResult,
+)
+from audioclf.mediapipe.audio.audio_embedder import (
+    AudioEmbedder,
+    AudioEmbedderOptions,
+    AudioEmbedderResult,
 )
 from audioclf.mediapipe.audio.core.audio_task_running_mode import AudioTaskRunningMode
 
@@ -16,7 +21,11 @@ __all__ = [
     "AudioClassifier",
     "AudioClassifierOptions",
     "AudioClassifierResult",
+    "AudioEmbedder",
+    "AudioEmbedderOptions",
+    "AudioEmbedderResult",
     "RunningMode",
     "audio_classifier",
+    "audio_embedder",
     "core",
 ]

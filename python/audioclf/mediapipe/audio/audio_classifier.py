@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from audioclf import _core
 from audioclf.audio_classifier import AudioClassifier as _Classifier
+from audioclf.live import LiveStream
 from audioclf.mediapipe.audio.core.audio_task_running_mode import AudioTaskRunningMode
 from audioclf.mediapipe.audio.core.base_audio_task_api import BaseAudioTaskApi
 from audioclf.mediapipe.components.containers.audio_data import AudioData
@@ -107,12 +108,28 @@ class AudioClassifier(BaseAudioTaskApi):
             options.resampler,
         )
 
+    _model: _Classifier
+
     def classify(self, audio_clip: AudioData) -> list[AudioClassifierResult]:
         """Every window's result, in time order (AUDIO_CLIPS mode)."""
+        rate = self._sample_rate(audio_clip)
+        self._require_mode(_RunningMode.AUDIO_CLIPS, "classify")
+        windows = self._model.classify_clip(audio_clip.buffer, rate, resampler=self._resampler)
         return [
-            ClassificationResult(w.result.classifications, ms)
-            for w, ms in self._clip_windows(audio_clip)
+            ClassificationResult(w.result.classifications, self._timestamp_ms(w.index))
+            for w in windows
         ]
+
+    def _open_stream(self, sample_rate: int, channels: int) -> LiveStream:
+        # Every window kept ('queue'), the padded last one classified at close.
+        return self._model.stream(
+            sample_rate=sample_rate,
+            channels=channels,
+            backpressure="queue",
+            pad_last=True,
+            resampler=self._resampler,
+            callback=lambda window: self._deliver(window.index, window),
+        )
 
     def classify_async(self, audio_block: AudioData, timestamp_ms: int) -> None:
         """Appends a block to the stream (AUDIO_STREAM mode); ``timestamp_ms``

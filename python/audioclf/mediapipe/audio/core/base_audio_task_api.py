@@ -1,9 +1,10 @@
 """What MediaPipe's audio tasks share: running-mode rules, the sample-rate and
 timestamp checks of a stream, the window timestamps, AudioRecord, close().
 
-Clips are classified in one call through the core's clip path; a stream is an
-audioclf LiveStream fed block by block (nothing dropped, the zero-padded last
-window classified at close) whose callback thread calls the user's callback.
+A task gives its model (window_frames, required_audio_format, close()) and
+opens its own stream (feed, finish, stop) for AUDIO_STREAM; the stream hands
+each window to ``_deliver`` in order, and ``close()`` finishes it, so the
+zero-padded last window is delivered before close() returns.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import math
 import numbers
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from audioclf._core import WindowResult
-from audioclf.audio_classifier import AudioClassifier as _Classifier
-from audioclf.live import LiveStream
+import numpy as np
+
+from audioclf._core import AudioFormat
 from audioclf.mediapipe.audio.core import audio_record
 from audioclf.mediapipe.audio.core.audio_task_running_mode import AudioTaskRunningMode
 from audioclf.mediapipe.components.containers.audio_data import AudioData
@@ -25,31 +26,45 @@ _RunningMode = AudioTaskRunningMode
 _RESAMPLERS = ("mediapipe", "hq")
 
 
+class _Model(Protocol):
+    @property
+    def window_frames(self) -> int: ...
+    @property
+    def required_audio_format(self) -> AudioFormat: ...
+    def close(self) -> None: ...
+
+
+class _Stream(Protocol):
+    def feed(self, block: np.ndarray) -> None: ...
+    def finish(self) -> None: ...
+    def stop(self) -> None: ...
+
+
 class BaseAudioTaskApi:
     """The running mode, the model and, in stream mode, the stream."""
 
     def __init__(
         self,
-        classifier: _Classifier,
+        model: _Model,
         running_mode: AudioTaskRunningMode,
-        on_window: Callable[[WindowResult, int], None] | None,
+        on_window: Callable[[Any, int], None] | None,
         resampler: str,
     ) -> None:
-        self._model = classifier
+        self._model = model
         self._running_mode = running_mode
         self._on_window = on_window
         self._resampler = resampler
-        self._stream: LiveStream | None = None
+        self._stream: _Stream | None = None
         self._stream_rate: float | None = None
         self._stream_channels = 0
         self._first_us = 0
         self._last_timestamp_ms: int | None = None
         self._callback_error: BaseException | None = None
         self._lock = threading.Lock()
-        fmt = classifier.required_audio_format
+        fmt = model.required_audio_format
         # Where window k starts: the first block's time plus k window
         # lengths, each rounded to a microsecond as MediaPipe's graph does.
-        self._step_us = math.floor(classifier.window_frames * 1e6 / fmt.sample_rate + 0.5)
+        self._step_us = math.floor(model.window_frames * 1e6 / fmt.sample_rate + 0.5)
 
     @staticmethod
     def _check_mode(
@@ -106,12 +121,9 @@ class BaseAudioTaskApi:
     def _timestamp_ms(self, index: int, first_us: int = 0) -> int:
         return (first_us + index * self._step_us) // 1000
 
-    def _clip_windows(self, audio: AudioData) -> list[tuple[WindowResult, int]]:
-        """Every window of a clip and its timestamp (AUDIO_CLIPS)."""
-        rate = self._sample_rate(audio)
-        self._require_mode(_RunningMode.AUDIO_CLIPS, "classify")
-        windows = self._model.classify_clip(audio.buffer, rate, resampler=self._resampler)
-        return [(w, self._timestamp_ms(w.index)) for w in windows]
+    def _open_stream(self, sample_rate: int, channels: int) -> _Stream:
+        """The task's stream for blocks in this format; it calls _deliver per window."""
+        raise NotImplementedError
 
     def _feed(self, audio: AudioData, timestamp_ms: int, method: str) -> None:
         """Appends a block to the stream (AUDIO_STREAM)."""
@@ -129,14 +141,7 @@ class BaseAudioTaskApi:
                 )
             channels = audio.audio_format.num_channels
             if self._stream is None:
-                self._stream = self._model.stream(
-                    sample_rate=rate,
-                    channels=channels,
-                    backpressure="queue",
-                    pad_last=True,
-                    resampler=self._resampler,
-                    callback=self._deliver,
-                )
+                self._stream = self._open_stream(rate, channels)
                 self._stream_rate, self._stream_channels = rate, channels
                 self._first_us = int(timestamp_ms) * 1000
             elif rate != self._stream_rate:
@@ -152,12 +157,12 @@ class BaseAudioTaskApi:
             self._last_timestamp_ms = int(timestamp_ms)
             self._stream.feed(audio.buffer)
 
-    def _deliver(self, window: WindowResult) -> None:
-        # The stream's callback thread, one window at a time, in order.
+    def _deliver(self, index: int, window: Any) -> None:
+        # Window `index` of the stream, one at a time, in order.
         if self._callback_error is not None or self._on_window is None:
             return
         try:
-            self._on_window(window, self._timestamp_ms(window.index, self._first_us))
+            self._on_window(window, self._timestamp_ms(index, self._first_us))
         except BaseException as error:  # reported by the next call, not lost on a thread
             self._callback_error = error
 
