@@ -82,8 +82,10 @@ class BaseAudioTaskApi:
             )
         if running_mode is _RunningMode.AUDIO_CLIPS and result_callback is not None:
             raise ValueError(
+                # Both MediaPipe releases' wordings, which callers match on.
                 "result_callback: The audio task is in audio clips mode, a user-defined result "
-                "callback shouldn't be provided (classify() returns the results)."
+                "callback shouldn't be provided (the results are returned, so a result "
+                "callback should not be provided)."
             )
         if result_callback is not None and not callable(result_callback):
             raise TypeError(
