@@ -312,6 +312,14 @@ def test_sample_rate_and_timestamp_checks() -> None:
         stream.classify_async(block, 200)  # still usable after the refused calls
 
 
+def test_empty_clip_has_no_windows() -> None:
+    with audio.AudioClassifier.create_from_model_path(str(DATA / "tiny_two_heads.tflite")) as c:
+        assert c.classify(AudioData.create_from_array(np.zeros(0, np.float32), 16000)) == []
+        assert c.classify(AudioData.create_from_array(np.zeros((0, 1)), 44100)) == []
+        (one,) = c.classify(AudioData.create_from_array(np.zeros(5), 16000))  # padded
+        assert one.timestamp_ms == 0 and len(one.classifications) == 2
+
+
 def test_closed_classifier_refuses_work() -> None:
     classifier = audio.AudioClassifier.create_from_model_path(str(DATA / "tiny_two_heads.tflite"))
     classifier.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
+
 from audioclf import _core
 from audioclf.audio_classifier import AudioClassifier as _Classifier
 from audioclf.live import LiveStream
@@ -114,11 +116,29 @@ class AudioClassifier(BaseAudioTaskApi):
         """Every window's result, in time order (AUDIO_CLIPS mode)."""
         rate = self._sample_rate(audio_clip)
         self._require_mode(_RunningMode.AUDIO_CLIPS, "classify")
-        windows = self._model.classify_clip(audio_clip.buffer, rate, resampler=self._resampler)
-        return [
-            ClassificationResult(w.result.classifications, self._timestamp_ms(w.index))
-            for w in windows
-        ]
+        samples = audio_clip.buffer  # float32, C-contiguous (frames, channels)
+        if len(samples) == 0:
+            return []
+        native = self._model._classifier()
+        fmt = native.required_audio_format
+        if rate != fmt.sample_rate or samples.shape[1] != fmt.channels:
+            windows = self._model.classify_clip(samples, rate, resampler=self._resampler)
+            return [
+                ClassificationResult(w.result.classifications, self._timestamp_ms(w.index))
+                for w in windows
+            ]
+        # The model's format: each window is read in place, one core call each.
+        size = native.window_frames
+        results = []
+        for k, start in enumerate(range(0, len(samples), size)):
+            window = samples[start : start + size]
+            if len(window) < size:
+                window = np.concatenate(
+                    [window, np.zeros((size - len(window), fmt.channels), np.float32)]
+                )
+            result = native.classify_array(window)
+            results.append(ClassificationResult(result.classifications, self._timestamp_ms(k)))
+        return results
 
     def _open_stream(self, sample_rate: int, channels: int) -> LiveStream:
         # Every window kept ('queue'), the padded last one classified at close.
