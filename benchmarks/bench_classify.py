@@ -44,7 +44,7 @@ BARE = "bare C API memcpy+run"
 INTERPRETER = "Interpreter set+invoke+get"
 TFLITE_SUPPORT = "tflite-support load+classify"
 MEDIAPIPE = "MediaPipe classify(AudioData)"
-AUDIOCLF_MP = "audioclf.mediapipe classify(AudioData)"
+AUDIOCLF_MP = "audioclf.mp classify(AudioData)"
 
 
 class Timed(Protocol):

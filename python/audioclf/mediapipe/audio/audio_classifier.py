@@ -119,22 +119,22 @@ class AudioClassifier(BaseAudioTaskApi):
         samples = audio_clip.buffer  # float32, C-contiguous (frames, channels)
         if len(samples) == 0:
             return []
-        native = self._model._classifier()
-        fmt = native.required_audio_format
-        if rate != fmt.sample_rate or samples.shape[1] != fmt.channels:
+        native = self._model._classifier()  # RuntimeError once closed
+        channels = self._model_channels
+        if rate != self._model_rate or samples.shape[1] != channels:
             windows = self._model.classify_clip(samples, rate, resampler=self._resampler)
             return [
                 ClassificationResult(w.result.classifications, self._timestamp_ms(w.index))
                 for w in windows
             ]
         # The model's format: each window is read in place, one core call each.
-        size = native.window_frames
+        size = self._window_frames
         results = []
         for k, start in enumerate(range(0, len(samples), size)):
             window = samples[start : start + size]
             if len(window) < size:
                 window = np.concatenate(
-                    [window, np.zeros((size - len(window), fmt.channels), np.float32)]
+                    [window, np.zeros((size - len(window), channels), np.float32)]
                 )
             result = native.classify_array(window)
             results.append(ClassificationResult(result.classifications, self._timestamp_ms(k)))

@@ -62,6 +62,8 @@ class BaseAudioTaskApi:
         self._callback_error: BaseException | None = None
         self._lock = threading.Lock()
         fmt = model.required_audio_format
+        self._model_rate, self._model_channels = fmt.sample_rate, fmt.channels
+        self._window_frames = model.window_frames
         # Where window k starts: the first block's time plus k window
         # lengths, each rounded to a microsecond as MediaPipe's graph does.
         self._step_us = math.floor(model.window_frames * 1e6 / fmt.sample_rate + 0.5)
