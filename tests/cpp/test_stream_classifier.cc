@@ -147,7 +147,11 @@ TEST_CASE(stop_delivers_every_window_already_classified) {
         // Feed after Stop() throws "stopped"; the windows fed before count.
       }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Stop once inference is under way (slow under the sanitizers).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (stream.windows_classified() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     stream.Stop();
     producer.join();
     if (!use_callback) {
