@@ -8,142 +8,34 @@
 #include <sstream>
 #include <thread>
 
+#include "audio_model_loader.h"
 #include "audioclf/error.h"
 #include "audioclf/model/zip_archive.h"
 
 namespace audioclf {
-namespace {
-
-std::string ShapeString(const std::vector<int32_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    out += (i ? "," : "") + std::to_string(shape[i]);
-  }
-  return out + "]";
-}
-
-std::string ReadWholeFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowInvalidArgument(std::string(what) + " '" + path + "' cannot be opened");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) ThrowRuntimeError(std::string("error reading ") + what + " '" + path + "'");
-  return contents.str();
-}
-
-}  // namespace
 
 std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
     const AudioClassifierOptions& options) {
   options.classification_options.Validate();
+  LoadedAudioModel loaded =
+      LoadAudioModel(options.base_options, options.sample_rate, options.channels);
   const BaseOptions& base = options.base_options;
-  std::string source;
-  auto bytes = std::make_shared<std::string>();
-  if (!base.file_content.empty()) {
-    source = "<model bytes>";
-    *bytes = base.file_content;
-  } else if (!base.file_name.empty()) {
-    source = base.file_name;
-    *bytes = ReadWholeFile(base.file_name, "model file");
-  } else {
-    ThrowInvalidArgument("base_options: set file_name or file_content");
-  }
-  if (base.num_threads == 0 || base.num_threads < -1) {
-    ThrowInvalidArgument("base_options.num_threads: must be > 0 or -1, got " +
-                         std::to_string(base.num_threads));
-  }
+  const std::string& source = loaded.source;
+  const TfliteModelInfo& info = loaded.info;
+  const ModelMetadata& metadata = loaded.metadata;
+  const ZipArchive* files = loaded.files.get();
 
   std::unique_ptr<AudioClassifier> classifier(new AudioClassifier());
   classifier->options_ = options;
   ModelDescription& description = classifier->description_;
   description.source = source;
-
-  // Parse everything ourselves first: bad bytes must be a clear error, and
-  // LiteRT's own checks are not built for hostile input.
-  const auto* data = reinterpret_cast<const uint8_t*>(bytes->data());
-  TfliteModelInfo info = ParseTfliteModel(data, bytes->size(), source);
-  if (info.inputs.size() != 1) {
-    ThrowInvalidArgument(source + ": expected 1 input tensor, found " +
-                         std::to_string(info.inputs.size()));
-  }
-  if (info.outputs.empty()) ThrowInvalidArgument(source + ": model has no outputs");
-  const TensorInfo& input = info.inputs[0];
-  if (input.type != ElementType::kFloat32) {
-    ThrowInvalidArgument(source + ": input tensor 0 has type " +
-                         ElementTypeName(input.type) + ", expected float32");
-  }
-  int64_t input_samples = input.ElementCount();
-  bool batch_ok = input.shape.size() == 1 ||
-                  (input.shape.size() == 2 && input.shape[0] == 1);
-  if (!batch_ok || input_samples <= 0) {
-    ThrowInvalidArgument(source + ": input tensor 0 has shape " +
-                         ShapeString(input.shape) + ", expected [N] or [1,N]");
-  }
-
-  ModelMetadata metadata;
-  std::unique_ptr<ZipArchive> files;
-  if (info.has_metadata) {
-    description.has_metadata = true;
-    metadata = ParseModelMetadata(data + info.metadata_offset,
-                                  info.metadata_size, source + " metadata");
-    description.name = metadata.name;
-    description.version = metadata.version;
-    if (ZipArchive::HasArchive(data, bytes->size())) {
-      files = std::make_unique<ZipArchive>(
-          ZipArchive::Parse(data, bytes->size(), source));
-    }
-    if (!metadata.output_tensors.empty() &&
-        metadata.output_tensors.size() != info.outputs.size()) {
-      ThrowInvalidArgument(source + ": metadata describes " +
-                           std::to_string(metadata.output_tensors.size()) +
-                           " output tensors but the model has " +
-                           std::to_string(info.outputs.size()));
-    }
-  }
-
-  // Audio format: metadata first, options must agree or fill the gap.
-  AudioFormat format{0, 0};
-  const TensorMetadata* input_metadata =
-      metadata.input_tensors.empty() ? nullptr : &metadata.input_tensors[0];
-  if (input_metadata != nullptr && input_metadata->audio_properties) {
-    format.sample_rate = input_metadata->audio_properties->sample_rate;
-    format.channels = input_metadata->audio_properties->channels;
-    if (options.sample_rate != 0 && options.sample_rate != format.sample_rate) {
-      ThrowInvalidArgument("sample_rate: the model's metadata says " +
-                           std::to_string(format.sample_rate) + " Hz, got " +
-                           std::to_string(options.sample_rate));
-    }
-    if (options.channels != 0 && options.channels != format.channels) {
-      ThrowInvalidArgument("channels: the model's metadata says " +
-                           std::to_string(format.channels) + ", got " +
-                           std::to_string(options.channels));
-    }
-  } else {
-    if (options.sample_rate == 0) {
-      ThrowInvalidArgument(
-          source + ": input tensor 0 is missing TensorMetadata with "
-          "AudioProperties, so its sample rate is unknown; give sample_rate "
-          "(and channels, default 1) in the options");
-    }
-    format.sample_rate = options.sample_rate;
-    format.channels = options.channels == 0 ? 1 : options.channels;
-  }
-  if (format.sample_rate == 0 || format.channels == 0) {
-    ThrowInvalidArgument(source + ": AudioProperties in the metadata has "
-                         "sample_rate " + std::to_string(format.sample_rate) +
-                         " and channels " + std::to_string(format.channels) +
-                         "; both must be > 0");
-  }
-  if (input_samples % format.channels != 0) {
-    ThrowInvalidArgument(source + ": input tensor 0 holds " +
-                         std::to_string(input_samples) +
-                         " samples, not a whole number of " +
-                         std::to_string(format.channels) + "-channel frames");
-  }
-  classifier->format_ = format;
-  classifier->window_frames_ = static_cast<size_t>(input_samples) / format.channels;
-  description.audio_format = format;
-  description.input_samples = static_cast<size_t>(input_samples);
+  description.has_metadata = loaded.has_metadata;
+  description.name = metadata.name;
+  description.version = metadata.version;
+  classifier->format_ = loaded.format;
+  classifier->window_frames_ = loaded.window_frames;
+  description.audio_format = loaded.format;
+  description.input_samples = loaded.input_samples;
   description.outputs = info.outputs;
 
   // Heads and their post-processing.
@@ -152,7 +44,7 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
     const TensorMetadata* output_metadata =
         i < metadata.output_tensors.size() ? &metadata.output_tensors[i] : nullptr;
     ClassificationHead head = BuildClassificationHead(
-        output_metadata, files.get(),
+        output_metadata, files,
         options.classification_options.display_names_locale, source);
     if (output_metadata != nullptr) {
       for (const AssociatedFile& file : output_metadata->associated_files) {
@@ -180,44 +72,10 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
 
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(base.litert_library);
-  classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, bytes, source);
+  classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, loaded.bytes, source);
   classifier->model_ =
       std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
-  CompiledModel& model = *classifier->model_;
-  if (model.num_inputs() != 1 || model.num_outputs() != info.outputs.size()) {
-    ThrowRuntimeError(source + ": LiteRT reports " +
-                      std::to_string(model.num_inputs()) + " inputs and " +
-                      std::to_string(model.num_outputs()) +
-                      " outputs, the model file " +
-                      std::to_string(info.outputs.size()) + " outputs");
-  }
-  if (model.input(0).byte_size != static_cast<size_t>(input_samples) * sizeof(float)) {
-    ThrowRuntimeError(source + ": LiteRT's input tensor has " +
-                      std::to_string(model.input(0).byte_size) +
-                      " bytes, expected " +
-                      std::to_string(input_samples * sizeof(float)));
-  }
-  for (size_t i = 0; i < info.outputs.size(); ++i) {
-    // Match by tensor name where the runtime reports names; else by position.
-    size_t match = i;
-    for (size_t j = 0; j < model.num_outputs(); ++j) {
-      if (!model.output(j).name.empty() &&
-          model.output(j).name == info.outputs[i].name) {
-        match = j;
-        break;
-      }
-    }
-    const CompiledModel::Tensor& tensor = model.output(match);
-    if (tensor.type != info.outputs[i].type || tensor.shape != info.outputs[i].shape) {
-      ThrowRuntimeError(source + ": LiteRT's output " + std::to_string(match) +
-                        " is " + ElementTypeName(tensor.type) +
-                        ShapeString(tensor.shape) + ", the model file's output " +
-                        std::to_string(i) + " is " +
-                        ElementTypeName(info.outputs[i].type) +
-                        ShapeString(info.outputs[i].shape));
-    }
-    classifier->output_order_.push_back(match);
-  }
+  classifier->output_order_ = MatchOutputs(loaded, *classifier->model_);
   return classifier;
 }
 

@@ -164,9 +164,9 @@ void StreamClassifier::Deliver(uint64_t index, std::optional<WindowResult> resul
     std::optional<WindowResult> ready = std::move(it->second);
     reorder_.erase(it);
     ++next_deliver_;
+    // Delivered even when stopping: a computed result is never dropped.
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
       if (ready && !callback_) results_.push_back(std::move(*ready));
     }
     if (ready && callback_) {

@@ -203,17 +203,25 @@ class AudioClassifier:
         sample_rate: int | None = None,
         channels: int | None = None,
         hop: float | None = None,
-        backpressure: str = "latest",
+        backpressure: str | None = None,
         workers: int = 1,
         callback: Callable[[WindowResult], None] | None = None,
+        pad_last: bool = True,
+        resampler: str = "hq",
     ) -> LiveStream:
         """Classifies live audio every ``hop`` seconds (default: one window).
 
         With an AudioRecord, capture starts and feeds the stream; without
         one, call ``feed(block)`` with blocks at ``sample_rate`` (default:
-        the model's). Iterate the returned LiveStream (or ``async for``), or
-        pass ``callback``. ``backpressure='latest'`` skips to the newest
-        window when inference falls behind (counted); ``'queue'`` keeps all.
+        the model's), then ``finish()``. Iterate the returned LiveStream (or
+        ``async for``), or pass ``callback``.
+
+        ``backpressure='latest'`` skips to the newest window when inference
+        falls behind (counted in ``windows_skipped``): the default with an
+        AudioRecord, where only fresh audio matters. ``'queue'`` keeps every
+        window (``feed`` waits for inference): the default without one.
+        ``finish()`` classifies the zero-padded last window, as MediaPipe's
+        stream mode does at close, unless ``pad_last`` is False.
         """
         native = self._classifier()
         fmt = native.required_audio_format
@@ -222,6 +230,8 @@ class AudioClassifier:
         else:
             rate = fmt.sample_rate if sample_rate is None else sample_rate
             chans = fmt.channels if channels is None else channels
+        if backpressure is None:
+            backpressure = "queue" if record is None else "latest"
         return LiveStream(
             native,
             record=record,
@@ -231,6 +241,8 @@ class AudioClassifier:
             backpressure=backpressure,
             workers=workers,
             callback=callback,
+            pad_last=pad_last,
+            resampler=resampler,
         )
 
     def iter_file(

@@ -4,6 +4,10 @@ socket), window results out, as an iterator, an async iterator or a callback.
 The work happens in C++: the capture buffer's pump thread feeds a
 StreamClassifier, whose worker classifies every hop and queues results in
 time order. Timestamps come from sample counts, not clocks.
+
+A result that was computed is never dropped: ``stop()`` discards only the
+windows not yet started, and delivers the rest (callbacks run before it
+returns; iteration yields them, then ends).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class LiveStream:
         backpressure: str,
         workers: int,
         callback: Callable[[WindowResult], None] | None,
+        pad_last: bool = True,
+        resampler: str = "hq",
     ) -> None:
         self._record = record
         self._stream = _core.StreamClassifier(
@@ -47,11 +53,11 @@ class LiveStream:
             input_rate=sample_rate,
             input_channels=channels,
             hop_frames=hop_frames,
-            pad_last=False,
+            pad_last=pad_last,
             workers=workers,
             backpressure=backpressure,
+            resampler=resampler,
         )
-        self._stopped = threading.Event()
         self._callback_thread: threading.Thread | None = None
         if callback is not None:
             self._callback_thread = threading.Thread(
@@ -77,17 +83,24 @@ class LiveStream:
         self._stream.feed(block)
 
     def finish(self) -> None:
-        """End of input: classifies what is complete and lets iteration end."""
+        """End of input: classifies the rest (the zero-padded last window too,
+        unless ``pad_last=False``) and lets iteration end; with a callback,
+        returns once it has run for every window."""
         self._stream.finish()
+        self._join_callback()
 
     def stop(self) -> None:
-        """Stops now: no result and no callback after it returns. Idempotent."""
-        self._stopped.set()
+        """Stops now: windows not yet started are dropped, results already
+        computed are still delivered (their callbacks run before this
+        returns), and none come after it. Idempotent."""
         if self._record is not None:
             self._record._detach(self._stream)
             if self._owns_recording:
                 self._record.stop()
         self._stream.stop()
+        self._join_callback()
+
+    def _join_callback(self) -> None:
         thread = self._callback_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
@@ -97,7 +110,8 @@ class LiveStream:
         return self._stream.pop(-1 if timeout is None else int(timeout * 1000))
 
     def __iter__(self) -> Iterator[WindowResult]:
-        while not self._stopped.is_set():
+        # Ends when the C++ stream is done: finished or stopped, and drained.
+        while True:
             result = self._stream.pop(_POLL_MS)
             if result is not None:
                 yield result
@@ -106,7 +120,7 @@ class LiveStream:
 
     async def __aiter__(self) -> AsyncIterator[WindowResult]:
         loop = asyncio.get_running_loop()
-        while not self._stopped.is_set():
+        while True:
             result = await loop.run_in_executor(None, self._stream.pop, _POLL_MS)
             if result is not None:
                 yield result
@@ -115,8 +129,6 @@ class LiveStream:
 
     def _run_callback(self, callback: Callable[[WindowResult], None]) -> None:
         for result in self:
-            if self._stopped.is_set():
-                return
             callback(result)
 
     @property

@@ -26,6 +26,7 @@ void BindCaptureBuffer(pybind11::module_& m);
 void BindWavReader(pybind11::module_& m);
 void BindClassificationResult(pybind11::module_& m);
 void BindAudioClassifier(pybind11::module_& m);
+void BindAudioEmbedder(pybind11::module_& m);
 void BindResampler(pybind11::module_& m);
 void BindStreamClassifier(pybind11::module_& m);
 

@@ -25,6 +25,7 @@ PYBIND11_MODULE(_core, m) {
   audioclf::python::BindWavReader(m);
   audioclf::python::BindClassificationResult(m);
   audioclf::python::BindAudioClassifier(m);
+  audioclf::python::BindAudioEmbedder(m);
   audioclf::python::BindResampler(m);
   audioclf::python::BindStreamClassifier(m);
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import io
 import json
@@ -235,8 +236,10 @@ def test_devices_lists_virtual_device(portaudio: None, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- streaming exactness
 
 
-def _feed_in_blocks(classifier: AudioClassifier, samples: np.ndarray, hop: float | None) -> list:
-    stream = classifier.stream(hop=hop, backpressure="queue")
+def _feed_in_blocks(
+    classifier: AudioClassifier, samples: np.ndarray, hop: float | None, pad_last: bool = True
+) -> list:
+    stream = classifier.stream(hop=hop, pad_last=pad_last)  # fed: 'queue' by default
     try:
         for i in range(0, len(samples), BLOCK):
             stream.feed(samples[i : i + BLOCK])
@@ -253,10 +256,13 @@ def test_stream_in_10ms_blocks_matches_mediapipe() -> None:
     assert expected["case"] == "yamnet_clip"
     with _classifier(model, max_results=3) as classifier:
         results = _feed_in_blocks(classifier, samples, hop=None)
-    # A live stream never pads: every golden window but the zero-padded last.
-    full = expected["windows"][:-1]
-    assert len(results) == len(full) == len(samples) // 15600
-    for live, ref in zip(results, full):
+        unpadded = _feed_in_blocks(classifier, samples, hop=None, pad_last=False)
+    # finish() classifies the zero-padded last window, as MediaPipe's stream
+    # mode does at close; pad_last=False leaves it out.
+    assert len(results) == len(expected["windows"]) == len(samples) // 15600 + 1 == 5
+    assert [_heads(w) for w in unpadded] == [_heads(w) for w in results[:-1]]
+    assert results[-1].end_seconds == len(samples) / RATE
+    for live, ref in zip(results, expected["windows"], strict=True):
         assert live.timestamp_ms == ref["timestamp_ms"]
         categories = live.result.classifications[0].categories
         assert [c.index for c in categories] == [c["index"] for c in ref["result"][0]["categories"]]
@@ -275,7 +281,7 @@ def test_stream_half_hop_matches_one_shot(which: str) -> None:
     with _classifier(model) as classifier:
         window = classifier.window_frames
         hop = window // 2
-        results = _feed_in_blocks(classifier, samples, hop=hop / RATE)
+        results = _feed_in_blocks(classifier, samples, hop=hop / RATE, pad_last=False)
         assert len(results) == (len(samples) - window) // hop + 1
         for k, live in enumerate(results):
             assert live.start_frame == k * hop
@@ -311,6 +317,51 @@ def test_stream_callback_and_async_iterator_agree() -> None:
             return out
 
         assert [_heads(w) for w in asyncio.run(collect())] == reference
+
+
+def test_fed_stream_keeps_every_window_by_default() -> None:
+    # Fed far faster than real time (60 s in one go), a stream without an
+    # AudioRecord queues: no window is skipped.
+    samples = np.tile(_read_wav_int16(TINY_CLIP), 120)
+    with _classifier(TINY_MODEL) as classifier:
+        stream = classifier.stream(hop=0.05)
+        stream.feed(samples)
+        stream.finish()
+        got = list(stream)
+        stream.stop()
+        hop, window = 800, classifier.window_frames
+    assert stream.windows_skipped == 0
+    assert len(got) == (len(samples) - window) // hop + 1  # the last ends with the audio
+    assert [w.index for w in got] == list(range(len(got)))
+
+
+@pytest.mark.parametrize("use_callback", [True, False])
+def test_stop_delivers_every_window_already_classified(use_callback: bool) -> None:
+    samples = np.tile(_read_wav_int16(TINY_CLIP), 40)
+    with _classifier(TINY_MODEL) as classifier:
+        for _ in range(5):
+            got: list[Any] = []
+
+            def slow(window: Any, got: list[Any] = got) -> None:
+                time.sleep(0.001)  # results pile up behind the callback
+                got.append(window)
+
+            stream = classifier.stream(hop=0.01, workers=2, callback=slow if use_callback else None)
+
+            def feed(stream: Any = stream) -> None:
+                with contextlib.suppress(RuntimeError):  # stopped before it began
+                    stream.feed(samples)
+
+            feeder = threading.Thread(target=feed)
+            feeder.start()
+            time.sleep(0.02)
+            stream.stop()
+            feeder.join()
+            if not use_callback:
+                got = list(stream)  # what was computed, then the end
+            classified = stream.windows_classified
+            assert classified > 0
+            assert [w.index for w in got] == list(range(classified))
 
 
 # ---------------------------------------------------------------- zero copy

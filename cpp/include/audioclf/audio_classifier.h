@@ -23,6 +23,7 @@
 
 #include "audioclf/audio/audio_buffer.h"
 #include "audioclf/audio/audio_format.h"
+#include "audioclf/base_options.h"
 #include "audioclf/model/model_metadata.h"
 #include "audioclf/model/tflite_model.h"
 #include "audioclf/processor/classification_postprocessor.h"
@@ -30,14 +31,6 @@
 #include "audioclf/runtime/compiled_model.h"
 
 namespace audioclf {
-
-struct BaseOptions {
-  std::string file_name;     // path of the .tflite model
-  std::string file_content;  // or the model's bytes (used when non-empty)
-  int num_threads = -1;      // -1: LiteRT's default (one thread)
-  // libLiteRt.so to load; empty: $AUDIOCLF_LITERT_LIBRARY.
-  std::string litert_library;
-};
 
 struct AudioClassifierOptions {
   BaseOptions base_options;

@@ -75,8 +75,10 @@ class StreamClassifier {
   // End of input: flushes the resampler, classifies the padded tail, and
   // waits until every result has been delivered. Rethrows a worker's error.
   void Finish();
-  // Stops now: queued windows are dropped, workers joined, and no callback
-  // runs after it returns. Safe to call more than once.
+  // Stops now: windows not yet started are dropped; windows being classified
+  // finish and are delivered (callback, or PopResult until it returns empty),
+  // workers are joined, and no callback runs after it returns. Safe to call
+  // more than once.
   void Stop();
 
   // Consumer side: the next result in time order; waits up to `timeout_ms`

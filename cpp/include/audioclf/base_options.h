@@ -1,0 +1,19 @@
+// Where a task's model comes from and how it runs; shared by every task.
+#ifndef AUDIOCLF_BASE_OPTIONS_H_
+#define AUDIOCLF_BASE_OPTIONS_H_
+
+#include <string>
+
+namespace audioclf {
+
+struct BaseOptions {
+  std::string file_name;     // path of the .tflite model
+  std::string file_content;  // or the model's bytes (used when non-empty)
+  int num_threads = -1;      // -1: LiteRT's default (one thread)
+  // libLiteRt.so to load; empty: $AUDIOCLF_LITERT_LIBRARY.
+  std::string litert_library;
+};
+
+}  // namespace audioclf
+
+#endif  // AUDIOCLF_BASE_OPTIONS_H_

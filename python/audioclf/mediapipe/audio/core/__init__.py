@@ -1,0 +1,1 @@
+"""``mediapipe.tasks.python.audio.core``: running modes, AudioRecord, the task base."""
