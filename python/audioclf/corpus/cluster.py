@@ -1,0 +1,70 @@
+"""Running a corpus on a Dask cluster: one task per file, outputs written by the workers.
+
+Workers need the output directory on a shared file system (as on a SLURM
+cluster). Each worker process loads the model once (the per-process cache in
+:mod:`audioclf.corpus.runner`); the client records the manifest as tasks
+finish, so a worker lost mid-file only costs that file's rerun elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from audioclf.corpus.runner import Executor, Job, Outcome, process_file
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise RuntimeError(
+            "Dask scale-out needs dask.distributed: pip install 'audioclf[dask]'"
+        ) from None
+    return distributed
+
+
+def dask_executor(client: Any) -> Executor:
+    """An executor submitting each file as a task to ``client`` (a distributed.Client)."""
+    distributed = _distributed()
+
+    def run(
+        job: Job, tasks: Sequence[tuple[str, str | None]], output_dir: str | None
+    ) -> Iterator[Outcome]:
+        futures = {
+            client.submit(process_file, job, path, output_dir, name, pure=False): path
+            for path, name in tasks
+        }
+        for future in distributed.as_completed(list(futures)):
+            path = futures[future]
+            if future.status == "finished":
+                yield future.result()
+            else:  # e.g. KilledWorker: the file took down too many workers
+                error = future.exception()
+                reason = " ".join(str(error).split()) or type(error).__name__
+                yield Outcome(path, "failed", error=f"{type(error).__name__}: {reason}")
+            future.release()
+
+    return run
+
+
+def connect(scheduler: str) -> tuple[Any, Any]:
+    """--scheduler: a Client for tcp://HOST:PORT, or for a new LocalCluster with local:N.
+
+    Returns (client, cluster); cluster is None for a remote scheduler.
+    """
+    distributed = _distributed()
+    if scheduler.startswith("local:"):
+        count = scheduler[len("local:") :]
+        if not count.isdigit() or not 1 <= int(count) <= 1024:
+            raise ValueError(f"--scheduler: expected local:N with N in 1..1024, got {scheduler!r}")
+        cluster = distributed.LocalCluster(
+            n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        return distributed.Client(cluster), cluster
+    if "://" not in scheduler:
+        raise ValueError(f"--scheduler: expected tcp://HOST:PORT or local:N, got {scheduler!r}")
+    try:
+        return distributed.Client(scheduler, timeout="30s"), None
+    except OSError as error:
+        raise RuntimeError(f"--scheduler {scheduler}: cannot connect: {error}") from None
