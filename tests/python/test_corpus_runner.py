@@ -48,7 +48,7 @@ def test_output_dir_writes_one_table_per_file_and_a_manifest(tmp_path: Path, mod
     )
     lines = list(read_manifest_lines(str(out / "audioclf-manifest.jsonl")))
     assert lines[0]["type"] == "run" and len(lines[0]["model_sha256"]) == 64
-    assert lines[0]["options"]["threshold"] == 0.1
+    assert lines[0]["options"]["threshold"] == 0.25
     done = [line for line in lines if line["type"] == "file"]
     assert sorted(line["file"] for line in done) == sorted(files)
     assert {line["status"] for line in done} == {"done"}

@@ -21,7 +21,7 @@ from audioclf._core import WindowResult
 
 DETECTION_FORMATS = ("raven", "audacity", "kaleidoscope", "parquet")
 # BirdNET's default minimum confidence (BirdNET-Analyzer's --min_conf).
-DEFAULT_MIN_CONFIDENCE = 0.1
+DEFAULT_MIN_CONFIDENCE = 0.25
 
 RAVEN_COLUMNS = (
     "Selection",

@@ -25,7 +25,7 @@ corpus runs (--output-dir, --shard, --scheduler, species filters, or the formats
                 head_name, index, label, display_name, score; key/value metadata
                 audioclf.model, audioclf.model_sha256, audioclf.options (JSON).
                 Needs audioclf[parquet]
-  These keep every category scoring >= --threshold (default 0.1, BirdNET's minimum
+  These keep every category scoring >= --threshold (default 0.25, BirdNET's minimum
   confidence) unless --top-k is given; BirdNET's "Scientific_Common" labels are split
   into scientific and common names. csv and jsonl work in corpus runs too.
 --output-dir DIR writes one output per audio file (its path below the inputs' common

@@ -54,7 +54,7 @@ def build_job(
     """The job and the manifest header (model, its SHA-256, the options that shape outputs).
 
     Detection formats keep every category at or above ``threshold`` (default
-    BirdNET's minimum confidence, 0.1); csv and jsonl the top 3 as the plain
+    BirdNET's minimum confidence, 0.25); csv and jsonl the top 3 as the plain
     command does. Species filters (a list file, the location model) become
     the core's allowlist.
     """
