@@ -37,13 +37,14 @@ def dask_executor(client: Any) -> Executor:
         }
         for future in distributed.as_completed(list(futures)):
             path = futures[future]
-            if future.status == "finished":
-                yield future.result()
-            else:  # e.g. KilledWorker: the file took down too many workers
-                error = future.exception()
+            try:
+                # Waits again if the result was lost with its worker (it is recomputed).
+                outcome = future.result()
+            except Exception as error:  # e.g. KilledWorker: the file took down workers
                 reason = " ".join(str(error).split()) or type(error).__name__
-                yield Outcome(path, "failed", error=f"{type(error).__name__}: {reason}")
+                outcome = Outcome(path, "failed", error=f"{type(error).__name__}: {reason}")
             future.release()
+            yield outcome
 
     return run
 

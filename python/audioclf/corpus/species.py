@@ -138,8 +138,7 @@ def location_scores(lat: float, lon: float, week: int = -1) -> list[tuple[str, f
     with AudioClassifier.create_from_options(options) as model:
         if model.window_frames != 3:
             raise RuntimeError(
-                f"{path}: expected an input of 3 values "
-                f"(lat, lon, week), got {model.window_frames}"
+                f"{path}: expected an input of 3 values (lat, lon, week), got {model.window_frames}"
             )
         result = model.classify(np.array([lat, lon, week], dtype=np.float32))
     categories = result.classifications[0].categories
