@@ -26,6 +26,7 @@ from audioclf.corpus.species import (
 from audioclf.models import resolve_model
 
 DEFAULT_TOP_K = 3  # csv and jsonl, as the plain command
+_FLOAT32_MAX = 3.0e38
 
 
 def build_job(
@@ -113,9 +114,9 @@ def build_job(
                 "--sensitivity: needs a model whose logits audioclf turns into scores with "
                 f"a sigmoid (such as birdnet); this one has activation {activation!r}"
             )
-        core_threshold = None if threshold is None else logit_threshold(threshold, sensitivity)
-        if core_threshold is not None and not math.isfinite(core_threshold):
-            core_threshold = None if core_threshold < 0 else 1e30
+        # On logits, where the core's default threshold (0) would drop negative ones.
+        logit = -math.inf if threshold is None else logit_threshold(threshold, sensitivity)
+        core_threshold = min(max(logit, -_FLOAT32_MAX), _FLOAT32_MAX)
     settings = ModelSettings(
         path=spec.path,
         sample_rate=base.sample_rate,
