@@ -236,3 +236,37 @@ def test_progress_reports_files_hours_speed_and_eta() -> None:
     meter.update(Outcome("a", "done", duration=3600.0))
     line = stream.getvalue().strip()
     assert line.startswith("1/4 files, 1.00/4.00 h audio, 36.0x real time, ETA 0:05:0")
+
+
+def test_python_api_combines_in_memory_with_overlap(tmp_path: Path, model: str) -> None:
+    from audioclf.corpus import classify_corpus
+
+    files = corpus(tmp_path / "rec", 2)
+    report = classify_corpus(
+        str(tmp_path / "rec" / "**" / "*.wav"), model, format="csv", top_k=1, overlap=0.05
+    )
+    assert not report.failed and sorted(o.file for o in report.outcomes) == sorted(files)
+    rows = (report.combined or b"").decode().splitlines()
+    assert rows[0].startswith("file,start,end,")
+    starts = [float(r.split(",")[1]) for r in rows[1:] if r.startswith(files[0])]
+    assert starts[:3] == [0.0, 0.05, 0.1]  # a 0.05 s hop: the 0.1 s window overlaps by half
+    with pytest.raises(ValueError, match=r"--overlap: must be >= 0 and shorter than the window"):
+        classify_corpus(files, model, overlap=0.1)
+    with pytest.raises(ValueError, match="no file matches this pattern"):
+        classify_corpus(str(tmp_path / "none" / "*.wav"), model)
+
+
+def test_parquet_shards_merge_to_one_table(tmp_path: Path, model: str) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="needs pyarrow (audioclf[parquet])")
+    corpus(tmp_path / "rec", 5)
+    base = ["classify", str(tmp_path / "rec"), "--model", model, "--format", "parquet"]
+    assert run_cli(*base, "--output", str(tmp_path / "whole.parquet")).returncode == 0
+    for i in (1, 2):
+        proc = run_cli(*base, "--output-dir", str(tmp_path / f"s{i}"), "--shard", f"{i}/2")
+        assert proc.returncode == 0, proc.stderr
+    merged = tmp_path / "merged.parquet"
+    proc = run_cli("merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "-o", str(merged))
+    assert proc.returncode == 0, proc.stderr
+    whole, joined = pq.read_table(tmp_path / "whole.parquet"), pq.read_table(merged)
+    assert joined.num_rows > 5 and joined.to_pylist() == whole.to_pylist()
+    assert joined.schema.metadata == whole.schema.metadata

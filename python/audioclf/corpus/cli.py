@@ -110,10 +110,10 @@ def run_classify(args: argparse.Namespace) -> int:
     files, input_errors = expand_inputs(args.inputs)
     for given, reason in input_errors:
         print(f"audioclf: error: {given}: {reason}", file=sys.stderr)
-    overlap = None
-    if args.overlap is not None:
-        if args.overlap.percent:
-            parser.error("--overlap: give seconds in corpus runs (a percentage needs the window)")
+    overlap = overlap_percent = None
+    if args.overlap is not None and args.overlap.percent:
+        overlap_percent = args.overlap.value
+    elif args.overlap is not None:
         overlap = args.overlap.value
     job, header = build_job(
         args.model,
@@ -121,6 +121,7 @@ def run_classify(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         threshold=args.threshold,
         overlap=overlap,
+        overlap_percent=overlap_percent,
         resampler=args.resampler,
         workers=args.workers,
         threads=args.threads,

@@ -36,6 +36,7 @@ def build_job(
     top_k: int | None = None,
     threshold: float | None = None,
     overlap: float | None = None,
+    overlap_percent: float | None = None,
     resampler: str = "hq",
     workers: int = 1,
     threads: int = -1,
@@ -57,7 +58,8 @@ def build_job(
     Detection formats keep every category at or above ``threshold`` (default
     BirdNET's minimum confidence, 0.25); csv and jsonl the top 3 as the plain
     command does. Species filters (a list file, the location model) become
-    the core's allowlist.
+    the core's allowlist. ``overlap`` is in seconds, ``overlap_percent`` in
+    percent of the model's window.
     """
     if format not in CORPUS_FORMATS:
         raise ValueError(f"format: expected one of {', '.join(CORPUS_FORMATS)}, got {format!r}")
@@ -88,6 +90,11 @@ def build_job(
     )
     probe = classifier_for(base)  # kept: a local run reuses it when no filter is set
     description = probe.description
+    window = probe.window_frames / description.audio_format.sample_rate
+    if overlap_percent is not None:
+        overlap = overlap_percent / 100 * window
+    if overlap is not None and not (math.isfinite(overlap) and 0 <= overlap < window):
+        raise ValueError(f"--overlap: must be >= 0 and shorter than the window ({window:g} s)")
     model_labels = list(description.heads[0].labels) if description.heads else []
 
     allowlist = list(allow or [])
