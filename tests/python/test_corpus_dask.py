@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 from audioclf.corpus import classify_corpus
-from audioclf.corpus.runner import read_manifest_lines
+from audioclf.corpus.runner import loaded_models, read_manifest_lines
 from corpus_helpers import birdlike_model, corpus, run_cli, tree
 
 distributed = pytest.importorskip("distributed", reason="needs dask.distributed (audioclf[dask])")
-
-
-def _loaded_models() -> int:
-    from audioclf.corpus import runner
-
-    return len(runner._CLASSIFIERS)
 
 
 def test_killing_a_worker_mid_run_still_gives_the_local_result(tmp_path: Path) -> None:
@@ -61,7 +55,7 @@ def test_killing_a_worker_mid_run_still_gives_the_local_result(tmp_path: Path) -
         killer.join()
         assert 4 <= killed.get("after", 0) < 40, f"the kill was not mid-run: {killed}"
         # Each live worker process loaded the model at most once.
-        assert all(n <= 1 for n in client.run(_loaded_models).values())
+        assert all(n <= 1 for n in client.run(loaded_models).values())
 
     assert not report.failed and len(report.outcomes) == 40
     lines = [line for line in read_manifest_lines(str(manifest)) if line["type"] == "file"]

@@ -123,7 +123,8 @@ def run_classify(args: argparse.Namespace) -> int:
         overlap=overlap,
         overlap_percent=overlap_percent,
         resampler=args.resampler,
-        workers=args.workers,
+        # A Dask task is one file on one core unless --workers says otherwise.
+        workers=args.workers or (1 if args.scheduler else 0),
         threads=args.threads,
         allow=args.allow,
         deny=args.deny,

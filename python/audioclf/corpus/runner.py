@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,12 +86,22 @@ class Outcome:
     data: bytes | None = None  # when there is no output directory
 
 
-_CLASSIFIERS: dict[ModelSettings, Any] = {}
+# One classifier per thread and settings: a Dask worker process with one thread
+# (as --scheduler local:N starts them) loads the model once and keeps it.
+_LOCAL = threading.local()
+_LOADED = [0]  # models loaded by this process
+_LOADED_LOCK = threading.Lock()
+
+
+def loaded_models() -> int:
+    """How many models this process has loaded (for checking the cache on workers)."""
+    return _LOADED[0]
 
 
 def classifier_for(settings: ModelSettings) -> Any:
-    """The process's classifier for these settings, created on first use and kept."""
-    classifier = _CLASSIFIERS.get(settings)
+    """This thread's classifier for these settings, created on first use and kept."""
+    cache: dict[ModelSettings, Any] = _LOCAL.__dict__.setdefault("classifiers", {})
+    classifier = cache.get(settings)
     if classifier is None:
         from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
         from audioclf.audio_classifier import AudioClassifier
@@ -109,7 +120,9 @@ def classifier_for(settings: ModelSettings) -> Any:
             activation=settings.activation,
         )
         classifier = AudioClassifier.create_from_options(options)
-        _CLASSIFIERS[settings] = classifier
+        cache[settings] = classifier
+        with _LOADED_LOCK:
+            _LOADED[0] += 1
     return classifier
 
 
@@ -394,9 +407,12 @@ class CorpusProgress:
         left = self.total_seconds - self.seconds
         eta = _clock(left / speed) if speed > 0 and left > 0 else "0:00:00"
         failed = f", {self.failed} failed" if self.failed else ""
+        if self.total_seconds >= 3600:
+            audio = f"{self.seconds / 3600:.2f}/{self.total_seconds / 3600:.2f} h"
+        else:
+            audio = f"{self.seconds / 60:.1f}/{self.total_seconds / 60:.1f} min"
         return (
-            f"{self.files}/{self.total_files} files{failed}, "
-            f"{self.seconds / 3600:.2f}/{self.total_seconds / 3600:.2f} h audio, "
+            f"{self.files}/{self.total_files} files{failed}, {audio} audio, "
             f"{speed:.1f}x real time, ETA {eta}"
         )
 
