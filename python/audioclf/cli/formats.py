@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from audioclf._core import WindowResult
 
@@ -270,49 +270,55 @@ class Part:
 
 
 def combine(name: str, parts: Iterable[Part]) -> bytes:
-    """Rendered files of one format joined into one.
+    """Rendered files joined into one, in memory (see :func:`combine_into`)."""
+    out = io.BytesIO()
+    combine_into(name, parts, out)
+    return out.getvalue()
+
+
+def combine_into(name: str, parts: Iterable[Part], out: BinaryIO) -> None:
+    """Rendered files of one format joined into ``out``, one part at a time.
 
     Raven: one header, selections renumbered 1..N, Begin/End Time shifted by
     the durations of the files before (Raven's view of a file list); File
-    Offset stays the time within the file. Kaleidoscope and the text
-    formats: one header. Parquet: one table, every part from the same model
-    and options. Audacity label tracks belong to one audio file each.
+    Offset stays the time within the file. Kaleidoscope and csv: one header.
+    Parquet: one table, every part from the same model and options. Audacity
+    label tracks belong to one audio file each. ``parts`` may be a generator:
+    a corpus's outputs need not fit in memory together.
     """
-    parts = list(parts)
     if name == "raven":
-        return _combine_raven(parts)
-    if name == "kaleidoscope" or name == "csv":
-        return _combine_with_header(parts)
-    if name == "parquet":
-        return _combine_parquet(parts)
-    if name == "audacity":
-        if len(parts) > 1:
-            raise ValueError(
-                "audacity: a label track belongs to one audio file; write one per file "
-                "with --output-dir"
+        _combine_raven(parts, out)
+    elif name in ("kaleidoscope", "csv"):
+        _combine_with_header(parts, out)
+    elif name == "parquet":
+        _combine_parquet(parts, out)
+    elif name == "audacity":
+        for number, part in enumerate(parts):
+            if number:
+                raise ValueError(
+                    "audacity: a label track belongs to one audio file; write one per file "
+                    "with --output-dir"
+                )
+            out.write(part.data)
+    elif name == "jsonl":
+        for part in parts:
+            out.write(
+                part.data if part.data.endswith(b"\n") or not part.data else part.data + b"\n"
             )
-        return parts[0].data if parts else b""
-    if name == "jsonl":
-        return b"".join(parts_data(parts))
-    raise ValueError(f"format {name!r}: cannot combine files of this format")
+    else:
+        raise ValueError(f"format {name!r}: cannot combine files of this format")
 
 
-def parts_data(parts: Sequence[Part]) -> list[bytes]:
-    return [p.data if not p.data or p.data.endswith(b"\n") else p.data + b"\n" for p in parts]
-
-
-def _combine_with_header(parts: Sequence[Part]) -> bytes:
+def _combine_with_header(parts: Iterable[Part], out: BinaryIO) -> None:
     header: bytes | None = None
-    out = []
     for part in parts:
         first, _, rest = part.data.partition(b"\n")
         if header is None:
             header = first
-            out.append(first + b"\n")
+            out.write(first + b"\n")
         elif first != header:
             raise ValueError(f"{part.source}: its header differs from the first file's")
-        out.append(rest)
-    return b"".join(out)
+        out.write(rest)
 
 
 def read_raven(data: bytes, source: str = "<raven>") -> list[dict[str, str]]:
@@ -331,34 +337,41 @@ def read_raven(data: bytes, source: str = "<raven>") -> list[dict[str, str]]:
     return rows
 
 
-def _combine_raven(parts: Sequence[Part]) -> bytes:
-    lines = ["\t".join(RAVEN_COLUMNS)]
+def _combine_raven(parts: Iterable[Part], out: BinaryIO) -> None:
+    out.write(("\t".join(RAVEN_COLUMNS) + "\n").encode("utf-8"))
     selection, offset = 0, 0.0
     for part in parts:
+        lines = []
         for row in read_raven(part.data, part.source):
             selection += 1
             row["Selection"] = str(selection)
             row["Begin Time (s)"] = _time(float(row["Begin Time (s)"]) + offset)
             row["End Time (s)"] = _time(float(row["End Time (s)"]) + offset)
-            lines.append("\t".join(row[c] for c in RAVEN_COLUMNS))
+            lines.append("\t".join(row[c] for c in RAVEN_COLUMNS) + "\n")
+        out.write("".join(lines).encode("utf-8"))
         offset += part.duration
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _combine_parquet(parts: Sequence[Part]) -> bytes:
+def _combine_parquet(parts: Iterable[Part], out: BinaryIO) -> None:
     pa = _pyarrow()
-    tables = []
-    for part in parts:
-        try:
-            table = pa.parquet.read_table(pa.BufferReader(part.data))
-        except pa.ArrowException as error:
-            raise ValueError(f"{part.source}: not a Parquet file: {error}") from None
-        if tables and table.schema.metadata != tables[0].schema.metadata:
-            raise ValueError(
-                f"{part.source}: written by another model or with other options than "
-                f"{parts[0].source} (Parquet metadata differs)"
-            )
-        tables.append(table)
-    if not tables:
-        return _parquet([], RenderContext())
-    return _parquet_bytes(pa, pa.concat_tables(tables))
+    writer, first = None, None
+    try:
+        for part in parts:
+            try:
+                table = pa.parquet.read_table(pa.BufferReader(part.data))
+            except pa.ArrowException as error:
+                raise ValueError(f"{part.source}: not a Parquet file: {error}") from None
+            if writer is None:
+                first = part.source
+                writer = pa.parquet.ParquetWriter(out, table.schema)
+            elif table.schema.metadata != writer.schema.metadata:
+                raise ValueError(
+                    f"{part.source}: written by another model or with other options than "
+                    f"{first} (Parquet metadata differs)"
+                )
+            writer.write_table(table)
+        if writer is None:
+            out.write(_parquet([], RenderContext()))
+    finally:
+        if writer is not None:
+            writer.close()

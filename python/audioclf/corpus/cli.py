@@ -163,8 +163,7 @@ def run_classify(args: argparse.Namespace) -> int:
     elif args.output:
         from audioclf.corpus.runner import merge_outputs
 
-        fmt, data, _ = merge_outputs([args.output_dir])
-        atomic_write(args.output, data)
+        merge_outputs([args.output_dir], args.output)
     return 1 if report.failed or input_errors else 0
 
 
@@ -215,8 +214,7 @@ def add_corpus_commands(commands: Any) -> None:
 def _merge(args: argparse.Namespace) -> int:
     from audioclf.corpus.runner import merge_outputs
 
-    fmt, data, missing = merge_outputs(args.directories)
-    atomic_write(args.output, data)
+    _, missing = merge_outputs(args.directories, args.output)
     for file in missing:
         print(f"audioclf: merge: {file}: not done (failed or never run)", file=sys.stderr)
     return 1 if missing else 0

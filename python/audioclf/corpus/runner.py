@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from audioclf.cli.formats import (
     DETECTION_FORMATS,
@@ -31,6 +31,7 @@ from audioclf.cli.formats import (
     Part,
     RenderContext,
     combine,
+    combine_into,
     detections,
     render,
 )
@@ -194,14 +195,16 @@ def common_root(files: Sequence[str]) -> str:
     return os.path.commonpath(folders) if folders else os.getcwd()
 
 
-def atomic_write(path: str, data: bytes) -> None:
-    """Writes ``data`` to a temporary file beside ``path``, then renames it into place."""
+@contextlib.contextmanager
+def atomic_open(path: str) -> Iterator[BinaryIO]:
+    """A binary file at a temporary name beside ``path``, renamed into place when done
+    (and removed if the block fails): readers see no file or a whole one."""
     folder, name = os.path.split(path)
     os.makedirs(folder or ".", exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(temp, path)
@@ -209,6 +212,12 @@ def atomic_write(path: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Writes ``data`` to a temporary file beside ``path``, then renames it into place."""
+    with atomic_open(path) as f:
+        f.write(data)
 
 
 def _remove_stale_temps(path: str) -> None:
@@ -533,11 +542,13 @@ def print_failed(failed: Sequence[Outcome], stream: TextIO) -> None:
 # --- merge ----------------------------------------------------------------------
 
 
-def merge_outputs(directories: Sequence[str]) -> tuple[str, bytes, list[str]]:
-    """Shard output directories combined: (format, the combined bytes, files not done).
+def merge_outputs(directories: Sequence[str], output: str) -> tuple[str, list[str]]:
+    """Corpus runs' output directories (e.g. the shards') joined into the file ``output``.
 
     Every manifest in the directories must come from the same model and
-    options; files are ordered by path, as an unsharded run orders them.
+    options; files are ordered by path, as an unsharded run orders them,
+    and read one at a time. Returns the format and the files not done
+    (failed, or never run).
     """
     header: dict[str, Any] | None = None
     header_source = ""
@@ -550,7 +561,7 @@ def merge_outputs(directories: Sequence[str]) -> tuple[str, bytes, list[str]]:
         )
         if not manifests:
             raise ValueError(
-                f"merge: {directory}: no {MANIFEST_PREFIX}*.jsonl (not a run's output)"
+                f"merge: {directory}: no {MANIFEST_PREFIX}*.jsonl (not a corpus run's output)"
             )
         for entry in manifests:
             path = os.path.join(directory, entry)
@@ -568,13 +579,23 @@ def merge_outputs(directories: Sequence[str]) -> tuple[str, bytes, list[str]]:
                     records[line["file"]] = (directory, line)
     assert header is not None
     fmt = str(header["format"])
-    parts, missing = [], []
-    for file in sorted(records):
-        directory, line = records[file]
-        output = os.path.join(directory, str(line.get("output") or ""))
-        if line.get("status") != "done" or not os.path.isfile(output):
-            missing.append(file)
-            continue
-        with open(output, "rb") as f:
-            parts.append(Part(f.read(), output, float(line.get("duration") or 0.0)))
-    return fmt, combine(fmt, parts), missing
+    missing = [
+        file
+        for file, (directory, line) in records.items()
+        if line.get("status") != "done" or not os.path.isfile(_output_of(directory, line))
+    ]
+
+    def parts() -> Iterator[Part]:
+        for file in sorted(set(records) - set(missing)):
+            directory, line = records[file]
+            path = _output_of(directory, line)
+            with open(path, "rb") as f:
+                yield Part(f.read(), path, float(line.get("duration") or 0.0))
+
+    with atomic_open(output) as out:
+        combine_into(fmt, parts(), out)
+    return fmt, sorted(missing)
+
+
+def _output_of(directory: str, line: dict[str, Any]) -> str:
+    return os.path.join(directory, str(line.get("output") or ""))
