@@ -54,6 +54,11 @@ def test_species_list_keeps_only_its_species(tmp_path: Path, recordings: tuple[s
     kept = raven_labels(proc.stdout)
     assert set(kept) == {LABELS[0], LABELS[2]}
     assert kept == [label for label in raven_labels(everything.stdout) if label in kept]
+    # The plain table (the default format) is filtered the same way.
+    table = run_cli("classify", rec, "--model", model, "--species-list", str(species))
+    assert table.returncode == 0, table.stderr
+    shown = {label for label in LABELS if label in table.stdout}
+    assert shown == {LABELS[0], LABELS[2]}
 
 
 @pytest.mark.parametrize(
@@ -146,6 +151,23 @@ def test_sensitivity_reshapes_scores(tmp_path: Path, logit_model: str) -> None:
     # The threshold applies to the reshaped score.
     high = _scores(run_cli(*base[:-1], "0.6", "--sensitivity", "1.5").stdout)
     assert high == pytest.approx({k: v for k, v in got.items() if v >= 0.6}, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "20"], "--week: needs --lat and --lon"),
+        (["--lat", "40"], "--lat and --lon: give both"),
+        (["--output-dir", "x", "--format", "json"], "--format json: not for corpus runs"),
+        (["--format", "raven", "--events"], "--events: not available in corpus runs"),
+    ],
+)
+def test_corpus_usage_errors(
+    tmp_path: Path, recordings: tuple[str, str], args: list[str], message: str
+) -> None:
+    model, rec = recordings
+    proc = run_cli("classify", rec, "--model", model, *args)
+    assert proc.returncode in (1, 2) and message in proc.stderr
 
 
 def test_sensitivity_needs_logits(recordings: tuple[str, str]) -> None:

@@ -281,7 +281,8 @@ def combine_into(name: str, parts: Iterable[Part], out: BinaryIO) -> None:
 
     Raven: one header, selections renumbered 1..N, Begin/End Time shifted by
     the durations of the files before (Raven's view of a file list); File
-    Offset stays the time within the file. Kaleidoscope and csv: one header.
+    Offset stays the time within the file. Kaleidoscope and csv: one header;
+    jsonl and table: one after the other.
     Parquet: one table, every part from the same model and options. Audacity
     label tracks belong to one audio file each. ``parts`` may be a generator:
     a corpus's outputs need not fit in memory together.
@@ -300,7 +301,7 @@ def combine_into(name: str, parts: Iterable[Part], out: BinaryIO) -> None:
                     "with --output-dir"
                 )
             out.write(part.data)
-    elif name == "jsonl":
+    elif name in ("jsonl", "table"):
         for part in parts:
             out.write(
                 part.data if part.data.endswith(b"\n") or not part.data else part.data + b"\n"

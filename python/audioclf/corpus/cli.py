@@ -27,7 +27,7 @@ corpus runs (--output-dir, --shard, --scheduler, species filters, or the formats
                 Needs audioclf[parquet]
   These keep every category scoring >= --threshold (default 0.25, BirdNET's minimum
   confidence) unless --top-k is given; BirdNET's "Scientific_Common" labels are split
-  into scientific and common names. csv and jsonl work in corpus runs too.
+  into scientific and common names. csv, jsonl and table work in corpus runs too.
 --output-dir DIR writes one output per audio file (its path below the inputs' common
   folder, plus a suffix such as .selections.txt), each to a temporary name renamed
   into place, with a manifest (audioclf-manifest*.jsonl). The same command again skips
@@ -81,6 +81,8 @@ def wants_corpus(args: argparse.Namespace) -> bool:
         or args.species_list
         or args.lat is not None
         or args.lon is not None
+        or args.week != -1
+        or args.location_threshold != DEFAULT_LOCATION_THRESHOLD
         or args.sensitivity is not None
     )
 

@@ -56,7 +56,7 @@ def build_job(
     """The job and the manifest header (model, its SHA-256, the options that shape outputs).
 
     Detection formats keep every category at or above ``threshold`` (default
-    BirdNET's minimum confidence, 0.25); csv and jsonl the top 3 as the plain
+    BirdNET's minimum confidence, 0.25); csv, jsonl and table the top 3 as the plain
     command does. Species filters (a list file, the location model) become
     the core's allowlist. ``overlap`` is in seconds, ``overlap_percent`` in
     percent of the model's window.

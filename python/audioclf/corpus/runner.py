@@ -36,7 +36,7 @@ from audioclf.cli.formats import (
     render,
 )
 
-CORPUS_FORMATS = (*DETECTION_FORMATS, "csv", "jsonl")
+CORPUS_FORMATS = (*DETECTION_FORMATS, "csv", "jsonl", "table")
 MANIFEST_PREFIX = "audioclf-manifest"
 FAILED_PREFIX = "audioclf-failed"
 _HASH_CHUNK = 1 << 20
