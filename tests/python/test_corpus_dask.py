@@ -1,4 +1,4 @@
-"""Corpus runs on Dask: a worker killed mid-run costs nothing but its file's rerun."""
+"""Corpus runs on Dask: a worker killed mid-run, long files cut into segments, --scheduler."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from audioclf.corpus import classify_corpus
-from audioclf.corpus.runner import loaded_models, read_manifest_lines
+from audioclf.corpus.options import build_job
+from audioclf.corpus.runner import Job, loaded_models, plan_segments, read_manifest_lines
 from corpus_helpers import birdlike_model, corpus, run_cli, tree
+from test_cli import write_wav
 
 distributed = pytest.importorskip("distributed", reason="needs dask.distributed (audioclf[dask])")
 
@@ -90,3 +93,36 @@ def test_bad_scheduler_is_reported(tmp_path: Path, address: str) -> None:
         address,
     )
     assert proc.returncode == 1 and "--scheduler: expected" in proc.stderr
+
+
+@pytest.mark.parametrize("overlap", [None, 0.05])
+def test_long_files_split_into_segments_stitch_to_the_local_result(
+    tmp_path: Path, overlap: float | None
+) -> None:
+    model = birdlike_model(tmp_path / "birdlike.tflite")
+    # 3.03 s (its last window padded) and 3 s, cut into 0.5 s segments.
+    files = corpus(tmp_path / "rec", 2, seconds=3.0)
+    write_wav(Path(files[0]), np.sin(np.arange(48480) * 0.001) * 0.8)
+    job, _ = build_job(model, format="raven", overlap=overlap)
+    assert isinstance(job, Job)
+    segments = plan_segments(job, files[0], 0.5)
+    assert segments is not None and len(segments) >= 5 and segments[-1].last
+    options = {"format": "raven", "overlap": overlap, "threshold": 0.0}
+    local = classify_corpus(str(tmp_path / "rec"), model, output_dir=tmp_path / "local", **options)
+    assert not local.failed
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        report = classify_corpus(
+            str(tmp_path / "rec"),
+            model,
+            output_dir=tmp_path / "dask",
+            client=client,
+            segment_seconds=0.5,
+            **options,
+        )
+    assert not report.failed and len(report.outcomes) == 2
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")

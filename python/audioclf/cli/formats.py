@@ -122,15 +122,26 @@ def split_label(label: str) -> tuple[str, str]:
 
 
 def detections(
-    path: str, windows: Sequence[WindowResult], top_k: int = -1, split_names: bool = False
+    path: str,
+    windows: Sequence[WindowResult],
+    top_k: int = -1,
+    split_names: bool = False,
+    frame_offset: int = 0,
+    rate: int = 0,
 ) -> list[Detection]:
     """The categories of every window, best first per window and head (top K of each).
 
     With ``split_names`` an empty display name becomes the common part of a
-    BirdNET "Scientific_Common" label.
+    BirdNET "Scientific_Common" label. Windows of a segment starting at
+    ``frame_offset`` (at the model's ``rate``) get the whole file's times.
     """
     found = []
     for window in windows:
+        start, end = window.start_seconds, window.end_seconds
+        if frame_offset:
+            valid = round((end - start) * rate)
+            start = (window.start_frame + frame_offset) / rate
+            end = (window.start_frame + frame_offset + valid) / rate
         for head in window.result.classifications:
             categories = head.categories[:top_k] if top_k > 0 else head.categories
             for c in categories:
@@ -140,8 +151,8 @@ def detections(
                 found.append(
                     Detection(
                         path,
-                        round(float(window.start_seconds), 3),
-                        round(float(window.end_seconds), 3),
+                        round(float(start), 3),
+                        round(float(end), 3),
                         head.head_index,
                         head.head_name,
                         c.index,

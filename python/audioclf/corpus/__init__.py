@@ -25,6 +25,7 @@ def classify_corpus(
     format: str = "raven",
     shard: tuple[int, int] | None = None,
     client: Any = None,
+    segment_seconds: float | None = None,
     progress: bool = False,
     **options: Any,
 ) -> CorpusReport:
@@ -34,7 +35,9 @@ def classify_corpus(
     with a manifest, and a rerun skips the files already done; without it
     the report's ``combined`` holds one output of every file. ``shard=(i, n)``
     takes shard i (1..n) of the sorted files. ``client`` (a
-    ``distributed.Client``) runs one task per file on its workers. Other
+    ``distributed.Client``) runs one task per file on its workers; with
+    ``segment_seconds`` a long WAV file at the model's rate is split into
+    tasks of about that many seconds (detection formats). Other
     options as :func:`audioclf.corpus.options.build_job` (top_k, threshold,
     overlap, species_list, lat, lon, week, sensitivity, ...).
     """
@@ -51,7 +54,7 @@ def classify_corpus(
     if client is not None:
         from audioclf.corpus.cluster import dask_executor
 
-        executor = dask_executor(client)
+        executor = dask_executor(client, segment_seconds)
     kwargs: dict[str, Any] = {} if executor is None else {"executor": executor}
     return run_corpus(
         job,

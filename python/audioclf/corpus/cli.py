@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 from typing import Any
 
@@ -46,6 +47,13 @@ def add_classify_arguments(parser: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="ADDRESS",
         help="run on Dask: tcp://HOST:PORT, or local:N worker processes (audioclf[dask])",
+    )
+    corpus.add_argument(
+        "--segment",
+        type=float,
+        metavar="S",
+        help="with --scheduler: split WAV files at the model's rate longer than S seconds "
+        "into tasks of about S seconds (detection formats)",
     )
     species = parser.add_argument_group("species filters (BirdNET)")
     species.add_argument(
@@ -109,6 +117,10 @@ def run_classify(args: argparse.Namespace) -> int:
         parser.error(str(error))
     if shard and not args.output_dir:
         parser.error("--shard: needs --output-dir (then `audioclf merge` joins the shards)")
+    if args.segment is not None and not args.scheduler:
+        parser.error("--segment: needs --scheduler (segments are Dask tasks)")
+    if args.segment is not None and not (math.isfinite(args.segment) and args.segment > 0):
+        parser.error(f"--segment: expected seconds > 0, got {args.segment:g}")
     files, input_errors = expand_inputs(args.inputs)
     for given, reason in input_errors:
         print(f"audioclf: error: {given}: {reason}", file=sys.stderr)
@@ -147,7 +159,7 @@ def run_classify(args: argparse.Namespace) -> int:
         from audioclf.corpus.cluster import connect, dask_executor
 
         client, cluster = connect(args.scheduler)
-        kwargs["executor"] = dask_executor(client)
+        kwargs["executor"] = dask_executor(client, args.segment)
     try:
         report = run_corpus(
             job, files, output_dir=args.output_dir, shard=shard, header=header, **kwargs

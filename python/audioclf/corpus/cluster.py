@@ -1,4 +1,4 @@
-"""Running a corpus on a Dask cluster: one task per file, outputs written by the workers.
+"""Running a corpus on a Dask cluster: one task per file (or per segment of a long one).
 
 Workers need the output directory on a shared file system (as on a SLURM
 cluster). Each worker process loads the model once (the per-process cache in
@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from audioclf.corpus.runner import Executor, Job, Outcome, process_file
+from audioclf.cli.formats import DETECTION_FORMATS
+from audioclf.corpus.runner import (
+    Executor,
+    Job,
+    Outcome,
+    Segment,
+    SegmentOutcome,
+    plan_segments,
+    process_file,
+    process_segment,
+    stitch,
+)
 
 
 def _distributed() -> Any:
@@ -24,27 +35,53 @@ def _distributed() -> Any:
     return distributed
 
 
-def dask_executor(client: Any) -> Executor:
-    """An executor submitting each file as a task to ``client`` (a distributed.Client)."""
+def dask_executor(client: Any, segment_seconds: float | None = None) -> Executor:
+    """An executor submitting each file as a task to ``client`` (a distributed.Client).
+
+    With ``segment_seconds``, a WAV file at the model's rate longer than that
+    is split into segments of about that length, one task each, whose
+    detections are stitched back in time order here (detection formats).
+    """
     distributed = _distributed()
 
     def run(
         job: Job, tasks: Sequence[tuple[str, str | None]], output_dir: str | None
     ) -> Iterator[Outcome]:
-        futures = {
-            client.submit(process_file, job, path, output_dir, name, pure=False): path
-            for path, name in tasks
-        }
+        futures: dict[Any, tuple[str, str | None]] = {}
+        pending: dict[str, list[SegmentOutcome]] = {}
+        expected: dict[str, int] = {}
+        for path, name in tasks:
+            segments = None
+            if segment_seconds and job.format in DETECTION_FORMATS:
+                segments = plan_segments(job, path, segment_seconds)
+            if segments is None:
+                futures[client.submit(process_file, job, path, output_dir, name, pure=False)] = (
+                    path,
+                    name,
+                )
+                continue
+            expected[path], pending[path] = len(segments), []
+            for segment in segments:
+                futures[client.submit(process_segment, job, segment, pure=False)] = (path, name)
         for future in distributed.as_completed(list(futures)):
-            path = futures[future]
+            path, name = futures[future]
             try:
                 # Waits again if the result was lost with its worker (it is recomputed).
-                outcome = future.result()
+                result = future.result()
             except Exception as error:  # e.g. KilledWorker: the file took down workers
                 reason = " ".join(str(error).split()) or type(error).__name__
-                outcome = Outcome(path, "failed", error=f"{type(error).__name__}: {reason}")
+                message = f"{type(error).__name__}: {reason}"
+                if path not in expected:
+                    result = Outcome(path, "failed", error=message)
+                else:
+                    result = SegmentOutcome(Segment(path, -1, 0, 0, False), error=message)
             future.release()
-            yield outcome
+            if isinstance(result, Outcome):
+                yield result
+                continue
+            pending[path].append(result)
+            if len(pending[path]) == expected[path]:
+                yield stitch(job, path, pending.pop(path), output_dir, name)
 
     return run
 

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -248,6 +249,114 @@ def process_file(job: Job, path: str, output_dir: str | None, name: str | None) 
     except (ValueError, RuntimeError, OSError) as error:
         return Outcome(path, "failed", error=_one_line(error), duration=duration)
     return Outcome(path, "done", output=name, duration=duration, detections=rows)
+
+
+# --- segments of long files (Dask) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Windows ``first_frame`` on of one WAV file: a task of its own on a cluster."""
+
+    path: str
+    index: int
+    first_frame: int
+    frames: int  # frames to read (-1: to the end of the file)
+    last: bool
+
+
+def plan_segments(job: Job, path: str, seconds: float) -> list[Segment] | None:
+    """A long file's segments of about ``seconds`` each, cut at window starts.
+
+    Only WAV files at the model's rate: their windows then see exactly the
+    samples of a whole-file run, so the stitched windows equal it. Other
+    files (and short ones) give None: one task for the whole file.
+    """
+    from audioclf import _core
+
+    if not path.lower().endswith((".wav", ".wave")):
+        return None
+    try:
+        info = _core.WavReader(path).info
+    except (ValueError, RuntimeError, OSError):
+        return None  # the whole-file task reports why
+    classifier = classifier_for(job.model)
+    rate = classifier.required_audio_format.sample_rate
+    if info.sample_rate != rate:
+        return None
+    window = classifier.window_frames
+    hop = classifier._hop_frames(None, job.overlap) or window
+    per_segment = max(1, math.ceil(seconds * rate / hop))  # windows
+    step = per_segment * hop
+    if info.frame_count <= step + window:
+        return None
+    segments: list[Segment] = []
+    start = 0
+    # A segment holds its windows whole; the last one runs to the end (padded).
+    while start + step + window <= info.frame_count:
+        frames = (per_segment - 1) * hop + window
+        segments.append(Segment(path, len(segments), start, frames, last=False))
+        start += step
+    segments.append(Segment(path, len(segments), start, -1, last=True))
+    return segments
+
+
+@dataclass
+class SegmentOutcome:
+    segment: Segment
+    detections: list[Detection] = field(default_factory=list)
+    error: str | None = None
+
+
+def process_segment(job: Job, segment: Segment) -> SegmentOutcome:
+    """Classifies one segment; its detections carry the whole file's times."""
+    from audioclf import _core
+
+    try:
+        classifier = classifier_for(job.model)
+        reader = _core.WavReader(segment.path)
+        count = segment.frames
+        if count < 0:
+            count = reader.info.frame_count - segment.first_frame
+        audio = reader.read(segment.first_frame, count)
+        rate = classifier.required_audio_format.sample_rate
+        windows = classifier.classify_clip(
+            audio,
+            rate,
+            overlap=job.overlap,
+            pad_last=segment.last,
+            workers=job.workers,
+            resampler=job.resampler,
+        )
+        found = detections(
+            segment.path, windows, job.top_k, job.split_names, segment.first_frame, rate
+        )
+        if job.sensitivity is not None:
+            found = _with_sensitivity(found, job)
+    except (ValueError, RuntimeError, OSError) as error:
+        return SegmentOutcome(segment, error=_one_line(error))
+    return SegmentOutcome(segment, found)
+
+
+def stitch(
+    job: Job, path: str, parts: Sequence[SegmentOutcome], output_dir: str | None, name: str | None
+) -> Outcome:
+    """A file's segments, in time order, rendered and written as one file's output."""
+    duration = audio_duration(path)
+    errors = [p.error for p in parts if p.error]
+    if errors:
+        return Outcome(path, "failed", error=errors[0], duration=duration)
+    found = [d for p in sorted(parts, key=lambda p: p.segment.index) for d in p.detections]
+    try:
+        data = render(job.format, path, found, job.context)
+        if output_dir is None or name is None:
+            return Outcome(path, "done", duration=duration, detections=len(found), data=data)
+        target = os.path.join(output_dir, name)
+        _remove_stale_temps(target)
+        atomic_write(target, data)
+    except (ValueError, RuntimeError, OSError) as error:
+        return Outcome(path, "failed", error=_one_line(error), duration=duration)
+    return Outcome(path, "done", output=name, duration=duration, detections=len(found))
 
 
 # --- sharding -------------------------------------------------------------------
