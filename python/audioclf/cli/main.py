@@ -15,10 +15,11 @@ from audioclf import _core
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.cli.check import add_check_command
-from audioclf.cli.live import add_live_commands
 from audioclf.cli.events import find_events
-from audioclf.models import NAMES, ModelSpec, resolve_model
+from audioclf.cli.formats import DETECTION_FORMATS
+from audioclf.cli.live import add_live_commands
 from audioclf.cli.output import FORMATS, ProgressBar, Writer, make_writer
+from audioclf.models import NAMES, ModelSpec, resolve_model
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
 DEFAULT_TOP_K = 3
@@ -111,6 +112,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    # Imported here: audioclf.corpus imports this module's package.
+    from audioclf.corpus.cli import CORPUS_EPILOG, add_classify_arguments, add_corpus_commands
+
     parser = argparse.ArgumentParser(
         prog="audioclf", description="Classify audio with a TFLite model on LiteRT."
     )
@@ -119,7 +123,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "classify",
         help="classify every window of audio files",
         description="Classify every window of audio files.",
-        epilog=_CLASSIFY_EPILOG,
+        epilog=_CLASSIFY_EPILOG + "\n\n" + CORPUS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     classify.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories, globs")
@@ -166,7 +170,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="models run in parallel (0: one per core, the default)",
     )
     classify.add_argument(
-        "--format", choices=FORMATS, default="table", help="output format (default table)"
+        "--format",
+        choices=FORMATS + DETECTION_FORMATS,
+        default="table",
+        help="output format (default table)",
     )
     classify.add_argument(
         "--threads", type=int, default=-1, metavar="N", help="inference threads per model"
@@ -182,6 +189,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "needs audioclf[plot])",
     )
     _add_model_arguments(classify)
+    add_classify_arguments(classify)
     classify.set_defaults(parser=classify)  # for usage errors found after parsing
 
     info = commands.add_parser("info", help="describe a model")
@@ -189,6 +197,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_model_arguments(info)
     add_live_commands(commands)
     add_check_command(commands)
+    add_corpus_commands(commands)
     return parser
 
 
@@ -335,6 +344,10 @@ def _classify(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args.parser
     if args.allow and args.deny:
         parser.error("--allow and --deny: give one or the other")
+    from audioclf.corpus.cli import run_classify, wants_corpus
+
+    if wants_corpus(args):
+        return run_classify(args)
     files, input_errors = expand_inputs(args.inputs)
     if args.plot:
         from audioclf.cli.plot import require_matplotlib
