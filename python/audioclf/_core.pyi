@@ -263,12 +263,14 @@ class AudioEmbedderOptions:
     embedding_options: EmbeddingOptions
     sample_rate: int
     channels: int
+    output_tensor_name: str
     def __init__(
         self,
         base_options: BaseOptions | None = None,
         embedding_options: EmbeddingOptions | None = None,
         sample_rate: int = 0,
         channels: int = 0,
+        output_tensor_name: str | None = None,
     ) -> None: ...
 
 class AudioEmbedder:
