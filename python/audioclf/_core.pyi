@@ -131,6 +131,7 @@ class Classifications:
 class ClassificationResult:
     classifications: ClassificationsList
     def __init__(self, classifications: list[Classifications] = ...) -> None: ...
+    def _rows(self) -> list[tuple[list[tuple[int, float, str, str]], int, str]]: ...
 
 class BaseOptions:
     file_name: str

@@ -173,15 +173,8 @@ class ClassificationResult:
     def _from_core(cls, native: _core.ClassificationResult) -> ClassificationResult:
         return cls(
             [
-                Classifications(
-                    [
-                        Category(c.index, c.score, c.display_name, c.category_name)
-                        for c in head.categories
-                    ],
-                    head.head_index,
-                    head.head_name,
-                )
-                for head in native.classifications
+                Classifications([Category(*c) for c in categories], head_index, head_name)
+                for categories, head_index, head_name in native._rows()
             ]
         )
 
