@@ -6,7 +6,7 @@ Rounds of calls are interleaved round-robin (rotating the order) so drift on
 a noisy machine hits every path alike; ratios are taken per round, then the
 median over rounds. See benchmarks/README.md.
 
-    python benchmarks/bench_classify.py [--threads 1] [--repeats 200] [--no-peers]
+    python benchmarks/bench_classify.py [--threads 1] [--repeats 200] [--no-peers] [--task]
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ INTERPRETER = "Interpreter set+invoke+get"
 TFLITE_SUPPORT = "tflite-support load+classify"
 MEDIAPIPE = "MediaPipe classify(AudioData)"
 AUDIOCLF_MP = "audioclf.mp classify(AudioData)"
+AUDIOCLF_TASK = "audioclf.task load+classify"  # --task
+TASK_RATIO = 1.03  # audioclf.task's wrappers vs audioclf's own TensorAudio path
 
 
 class Timed(Protocol):
@@ -137,6 +139,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     parser.add_argument("--no-peers", action="store_true", help="skip tflite-support, MediaPipe")
+    parser.add_argument(
+        "--task",
+        action="store_true",
+        help="also time audioclf.task (the tflite-support API: dataclass results)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also save results here")
     args = parser.parse_args(argv)
     if args.threads < 1 or args.repeats < 1 or args.rounds < 1:
@@ -254,6 +261,25 @@ def main(argv: list[str] | None = None) -> int:
         BARE: InProcess(bare.make_runner(bare_window)),
         INTERPRETER: InProcess(interpreter_call),
     }
+    if args.task:
+        from audioclf.task import audio as task_audio
+        from audioclf.task import core as task_core
+        from audioclf.task import processor as task_processor
+
+        task_classifier = task_audio.AudioClassifier.create_from_options(
+            task_audio.AudioClassifierOptions(
+                task_core.BaseOptions(file_name=str(args.model), num_threads=threads),
+                task_processor.ClassificationOptions(max_results=args.max_results),
+            )
+        )
+        task_tensor = task_classifier.create_input_tensor_audio()
+
+        def audioclf_task() -> Any:
+            task_tensor.load_from_array(window)
+            result = task_classifier.classify(task_tensor)
+            return read_categories(result) if args.consume else result
+
+        paths[AUDIOCLF_TASK] = InProcess(audioclf_task)
     thread_notes = {name: str(threads) for name in paths}
     thread_notes[AUDIOCLF_MP] = "1"  # MediaPipe's options have no thread count
 
@@ -272,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
             for c in mp_classifier.classify(mp_window)[0].classifications[0].categories
         ],
     }
+    if args.task:
+        tops[AUDIOCLF_TASK] = [
+            (c.index, c.category_name, c.score)
+            for c in audioclf_task().classifications[0].categories
+        ]
     bare.run(bare_window)
     tops[BARE] = top_k(bare.outputs[0], SHOWN)
 
@@ -369,6 +400,7 @@ def build_report(
         (TFLITE_SUPPORT, AUDIOCLF_TENSOR),
         (TFLITE_SUPPORT, AUDIOCLF_NP),
         (MEDIAPIPE, AUDIOCLF_NP),
+        (AUDIOCLF_TASK, AUDIOCLF_TENSOR),
     ]
     ratios = {
         f"{a} / {b}": paired_ratio(stats[a], stats[b])
@@ -388,6 +420,12 @@ def build_report(
         targets[f"{AUDIOCLF_MP} <= {TARGET_RATIO}x classify(np)"] = {
             "ratio": r,
             "holds": r <= TARGET_RATIO,
+        }
+    if AUDIOCLF_TASK in stats:
+        r = ratios[f"{AUDIOCLF_TASK} / {AUDIOCLF_TENSOR}"]["median"]
+        targets[f"{AUDIOCLF_TASK} <= {TASK_RATIO}x {AUDIOCLF_TENSOR}"] = {
+            "ratio": r,
+            "holds": r <= TASK_RATIO,
         }
     return {
         "config": {

@@ -24,22 +24,34 @@ std::string ReadWholeFile(const std::string& path, const char* what) {
   return contents.str();
 }
 
-LoadedAudioModel LoadAudioModel(const BaseOptions& base, uint32_t sample_rate,
-                                uint32_t channels) {
-  LoadedAudioModel model;
-  model.bytes = std::make_shared<std::string>();
+ModelBytes ReadModelBytes(const BaseOptions& base) {
+  ModelBytes out;
+  out.bytes = std::make_shared<std::string>();
   if (!base.file_content.empty()) {
-    model.source = "<model bytes>";
-    *model.bytes = base.file_content;
+    out.source = "<model bytes>";
+    *out.bytes = base.file_content;
   } else if (!base.file_name.empty()) {
-    model.source = base.file_name;
-    *model.bytes = ReadWholeFile(base.file_name, "model file");
+    out.source = base.file_name;
+    *out.bytes = ReadWholeFile(base.file_name, "model file");
   } else {
     ThrowInvalidArgument("base_options: set file_name or file_content");
   }
-  if (base.num_threads == 0 || base.num_threads < -1) {
+  return out;
+}
+
+LoadedAudioModel LoadAudioModel(const BaseOptions& base, uint32_t sample_rate,
+                                uint32_t channels) {
+  return LoadAudioModel(ReadModelBytes(base), base.num_threads, sample_rate, channels);
+}
+
+LoadedAudioModel LoadAudioModel(ModelBytes model_bytes, int num_threads, uint32_t sample_rate,
+                                uint32_t channels) {
+  LoadedAudioModel model;
+  model.source = std::move(model_bytes.source);
+  model.bytes = std::move(model_bytes.bytes);
+  if (num_threads == 0 || num_threads < -1) {
     ThrowInvalidArgument("base_options.num_threads: must be > 0 or -1, got " +
-                         std::to_string(base.num_threads));
+                         std::to_string(num_threads));
   }
   const std::string& source = model.source;
 

@@ -36,6 +36,17 @@ struct LoadedAudioModel {
 LoadedAudioModel LoadAudioModel(const BaseOptions& base, uint32_t sample_rate,
                                 uint32_t channels);
 
+// The model's bytes (file_content, else the file_name's contents) and how
+// errors name them; throws Error(kInvalidArgument) when neither is set.
+struct ModelBytes {
+  std::string source;
+  std::shared_ptr<std::string> bytes;
+};
+ModelBytes ReadModelBytes(const BaseOptions& base);
+// LoadAudioModel on bytes already read (and possibly rewritten).
+LoadedAudioModel LoadAudioModel(ModelBytes model_bytes, int num_threads, uint32_t sample_rate,
+                                uint32_t channels);
+
 // The whole file, or Error(kInvalidArgument) naming `what` and `path`.
 std::string ReadWholeFile(const std::string& path, const char* what);
 

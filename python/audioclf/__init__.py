@@ -9,30 +9,40 @@ from __future__ import annotations
 
 from audioclf._core import (
     AudioClassifierOptions,
+    AudioEmbedderOptions,
     AudioFormat,
     BaseOptions,
     Category,
     ClassificationOptions,
     ClassificationResult,
     Classifications,
+    EmbeddingOptions,
+    EmbeddingResult,
+    FeatureVector,
     WindowResult,
 )
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.audio_embedder import AudioEmbedder
 from audioclf.audio_record import AudioRecord
 from audioclf.live import LiveStream
 from audioclf.tensor_audio import TensorAudio
 
 __all__ = [
     "AudioClassifier",
+    "AudioEmbedder",
     "AudioRecord",
     "LiveStream",
     "AudioClassifierOptions",
+    "AudioEmbedderOptions",
     "AudioFormat",
     "BaseOptions",
     "Category",
     "ClassificationOptions",
     "ClassificationResult",
     "Classifications",
+    "EmbeddingOptions",
+    "EmbeddingResult",
+    "FeatureVector",
     "TensorAudio",
     "WindowResult",
 ]

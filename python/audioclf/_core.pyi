@@ -131,6 +131,7 @@ class Classifications:
 class ClassificationResult:
     classifications: ClassificationsList
     def __init__(self, classifications: list[Classifications] = ...) -> None: ...
+    def _rows(self) -> list[tuple[list[tuple[int, float, str, str]], int, str]]: ...
 
 class BaseOptions:
     file_name: str
@@ -263,12 +264,14 @@ class AudioEmbedderOptions:
     embedding_options: EmbeddingOptions
     sample_rate: int
     channels: int
+    output_tensor_name: str
     def __init__(
         self,
         base_options: BaseOptions | None = None,
         embedding_options: EmbeddingOptions | None = None,
         sample_rate: int = 0,
         channels: int = 0,
+        output_tensor_name: str | None = None,
     ) -> None: ...
 
 class AudioEmbedder:

@@ -82,10 +82,20 @@ class TensorAudio:
         Copied in C++ from the record's ring buffer, as tflite-support's
         method of the same name does through numpy.
         """
-        if audio_record.channels != self._buffer.format.channels:
+        fmt = self._buffer.format
+        if audio_record.channels != fmt.channels:
             raise ValueError(
-                f"audio_record: has {audio_record.channels} channel(s), "
-                f"expected {self._buffer.format.channels}"
+                f"audio_record: has {audio_record.channels} channel(s), expected {fmt.channels}"
+            )
+        if audio_record.sampling_rate != fmt.sample_rate:
+            raise ValueError(
+                f"audio_record: records at {audio_record.sampling_rate} Hz, expected "
+                f"{fmt.sample_rate} Hz"
+            )
+        if audio_record.buffer_size < self.buffer_size:
+            raise ValueError(
+                f"audio_record: holds {audio_record.buffer_size} frames, fewer than this "
+                f"TensorAudio's {self.buffer_size}"
             )
         audio_record._capture.copy_window_to(self._buffer, self.buffer_size)
 

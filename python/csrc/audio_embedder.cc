@@ -86,20 +86,24 @@ void BindAudioEmbedder(py::module_& m) {
 
   py::class_<AudioEmbedderOptions>(m, "AudioEmbedderOptions")
       .def(py::init([](std::optional<BaseOptions> base, std::optional<EmbeddingOptions> embedding,
-                       uint32_t sample_rate, uint32_t channels) {
+                       uint32_t sample_rate, uint32_t channels,
+                       std::optional<std::string> output_tensor_name) {
              AudioEmbedderOptions o;
              if (base) o.base_options = *base;
              if (embedding) o.embedding_options = *embedding;
              o.sample_rate = sample_rate;
              o.channels = channels;
+             if (output_tensor_name) o.output_tensor_name = *output_tensor_name;
              return o;
            }),
            py::arg("base_options") = py::none(), py::arg("embedding_options") = py::none(),
-           py::arg("sample_rate") = 0, py::arg("channels") = 0)
+           py::arg("sample_rate") = 0, py::arg("channels") = 0,
+           py::arg("output_tensor_name") = py::none())
       .def_readwrite("base_options", &AudioEmbedderOptions::base_options)
       .def_readwrite("embedding_options", &AudioEmbedderOptions::embedding_options)
       .def_readwrite("sample_rate", &AudioEmbedderOptions::sample_rate)
-      .def_readwrite("channels", &AudioEmbedderOptions::channels);
+      .def_readwrite("channels", &AudioEmbedderOptions::channels)
+      .def_readwrite("output_tensor_name", &AudioEmbedderOptions::output_tensor_name);
 
   py::class_<AudioEmbedder>(m, "AudioEmbedder")
       .def_static(

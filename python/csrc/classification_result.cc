@@ -94,6 +94,24 @@ void BindClassificationResult(py::module_& m) {
            }),
            py::arg("classifications") = std::vector<Classifications>{})
       .def_readwrite("classifications", &ClassificationResult::classifications)
+      // For wrappers that build their own result objects: one pass in C++
+      // instead of a Python attribute read per field.
+      .def(
+          "_rows",
+          [](const ClassificationResult& r) {
+            py::list heads;
+            for (const Classifications& c : r.classifications) {
+              py::list categories;
+              for (const Category& k : c.categories) {
+                categories.append(
+                    py::make_tuple(k.index, k.score, k.display_name, k.category_name));
+              }
+              heads.append(py::make_tuple(categories, c.head_index, c.head_name));
+            }
+            return heads;
+          },
+          "[(categories, head_index, head_name)], categories as "
+          "[(index, score, display_name, category_name)]")
       .def("__repr__", [](py::object self) {
         return "ClassificationResult(classifications=" +
                std::string(py::repr(self.attr("classifications"))) + ")";

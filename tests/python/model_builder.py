@@ -38,6 +38,7 @@ __all__ = [
     "Head",
     "FlatTable",
     "build_model",
+    "embedding_head",
     "resolve_head_params",
     "deterministic_uniform",
     "reference_outputs",
@@ -752,6 +753,13 @@ def build_model(
         metadata=metadata,
     )
     return _append_zip(model, files, zip_compression)
+
+
+def embedding_head(dimension: int, quantize: tuple[str, float, int] | None = None) -> Head:
+    """An embedding output: FULLY_CONNECTED to a float [1, dimension] vector (no
+    activation), optionally QUANTIZE'd; build_model turns it into a model and
+    reference_scores gives its (dequantized) values."""
+    return Head(num_classes=dimension, name="embedding", activation="none", quantize=quantize)
 
 
 # --- numpy reference ---------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "audioclf/audio/audio_buffer.h"
@@ -33,6 +34,11 @@ struct AudioEmbedderOptions {
   // For models without audio metadata; when set, must agree with metadata.
   uint32_t sample_rate = 0;
   uint32_t channels = 0;
+  // Embeds this tensor of subgraph 0 instead of the model's output: an
+  // intermediate layer such as a classifier's penultimate one (BirdNET's
+  // "model/GLOBAL_AVG_POOL/Mean"). For models with one output and no
+  // signature definitions; the model is rewritten to output that tensor.
+  std::string output_tensor_name;
 };
 
 class AudioEmbedder {

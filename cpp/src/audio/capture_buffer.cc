@@ -12,6 +12,8 @@ namespace {
 // The pump also wakes on its own this often, so a missed notification
 // (the capture thread never waits for the pump) costs at most this delay.
 constexpr auto kPollInterval = std::chrono::milliseconds(2);
+// The longest a reader waits for the pump to catch up with the writer.
+constexpr auto kReadWait = std::chrono::milliseconds(200);
 }  // namespace
 
 CaptureBuffer::CaptureBuffer(AudioFormat format, size_t window_frames, size_t ring_frames)
@@ -59,7 +61,9 @@ void CaptureBuffer::Pump() {
       {
         std::lock_guard<std::mutex> lock(window_mutex_);
         window_.Load(block_.data(), frames);
+        windowed_frames_ += frames;
       }
+      windowed_.notify_all();
       std::lock_guard<std::mutex> lock(stream_mutex_);
       if (stream_ != nullptr) {
         try {
@@ -82,7 +86,13 @@ void CaptureBuffer::WaitForData() {
 }
 
 size_t CaptureBuffer::ReadLatest(float* dst, size_t frames) {
-  std::lock_guard<std::mutex> lock(window_mutex_);
+  std::unique_lock<std::mutex> lock(window_mutex_);
+  // Serve every frame written before this call: wait (briefly, bounded) for
+  // the pump to move them into the window.
+  const uint64_t written = ring_.frames_written();
+  windowed_.wait_for(lock, kReadWait, [&] {
+    return windowed_frames_ >= written || !running_.load(std::memory_order_acquire);
+  });
   frames = std::min(frames, window_.buffer_frames());
   const size_t channels = format_.channels;
   std::vector<float> all(window_.buffer_samples());

@@ -1,4 +1,5 @@
-"""tflite-support's module layout: ``from audioclf.task import audio, core, processor``."""
+"""tflite-support 0.4.4's Python task API on audioclf: code written for it
+switches by changing its imports to ``from audioclf.task import audio, core, processor``."""
 
 from audioclf.task import audio, core, processor
 

@@ -44,6 +44,8 @@ class CaptureBuffer {
   void Stop();   // stops and joins the pump; Write keeps working
   // The newest `frames` frames (at most the window), oldest first, into dst.
   // Returns the frames copied (zeros fill in before enough have arrived).
+  // While the pump runs, frames written before the call are included (it
+  // waits up to 200 ms for the pump to move them into the window).
   size_t ReadLatest(float* dst, size_t frames);
   void CopyWindowTo(AudioBuffer* buffer, size_t frames);
   // Routes every frame from now on into `stream` too (nullptr detaches).
@@ -68,8 +70,10 @@ class CaptureBuffer {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
 
-  std::mutex window_mutex_;  // guards window_
+  std::mutex window_mutex_;  // guards window_ and windowed_frames_
   AudioBuffer window_;
+  uint64_t windowed_frames_ = 0;  // frames the pump has loaded into window_
+  std::condition_variable windowed_;
   std::mutex stream_mutex_;  // guards stream_; held while feeding it
   StreamClassifier* stream_ = nullptr;
   std::atomic<uint64_t> nonfinite_{0};
