@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
+#include "audioclf/regular_file.h"
 #include "audioclf/model/zip_archive.h"
 
 namespace audioclf {
@@ -22,13 +22,17 @@ std::string ShapeString(const std::vector<int32_t>& shape) {
   return out + "]";
 }
 
-std::string ReadWholeFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowInvalidArgument(std::string(what) + " '" + path + "' cannot be opened");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) ThrowRuntimeError(std::string("error reading ") + what + " '" + path + "'");
-  return contents.str();
+// LiteRT is C++ inside its C API, and a std::exception (a logic_error, a
+// bad_alloc) escaping it would reach the caller without context.
+template <typename F>
+auto CallLiteRt(const std::string& source, const char* doing, F&& call) -> decltype(call()) {
+  try {
+    return call();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    ThrowRuntimeError(source + ": LiteRT failed while " + doing + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -41,10 +45,16 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
   auto bytes = std::make_shared<std::string>();
   if (!base.file_content.empty()) {
     source = "<model bytes>";
+    if (base.file_content.size() > limits::kMaxModelBytes) {
+      ThrowInvalidArgument("base_options.file_content: " +
+                           std::to_string(base.file_content.size()) +
+                           " bytes, more than the limit of " +
+                           std::to_string(limits::kMaxModelBytes));
+    }
     *bytes = base.file_content;
   } else if (!base.file_name.empty()) {
     source = base.file_name;
-    *bytes = ReadWholeFile(base.file_name, "model file");
+    *bytes = ReadRegularFile(base.file_name, "model file", limits::kMaxModelBytes);
   } else {
     ThrowInvalidArgument("base_options: set file_name or file_content");
   }
@@ -134,6 +144,16 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
                          " and channels " + std::to_string(format.channels) +
                          "; both must be > 0");
   }
+  if (format.sample_rate < limits::kMinSampleRate || format.sample_rate > limits::kMaxSampleRate) {
+    ThrowInvalidArgument(source + ": the model's sample rate " + std::to_string(format.sample_rate) +
+                         " Hz is outside " + std::to_string(limits::kMinSampleRate) + ".." +
+                         std::to_string(limits::kMaxSampleRate) + " Hz");
+  }
+  if (format.channels > limits::kMaxChannels) {
+    ThrowInvalidArgument(source + ": the model's " + std::to_string(format.channels) +
+                         " channels are more than the limit of " +
+                         std::to_string(limits::kMaxChannels));
+  }
   if (input_samples % format.channels != 0) {
     ThrowInvalidArgument(source + ": input tensor 0 holds " +
                          std::to_string(input_samples) +
@@ -151,9 +171,12 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
   for (size_t i = 0; i < info.outputs.size(); ++i) {
     const TensorMetadata* output_metadata =
         i < metadata.output_tensors.size() ? &metadata.output_tensors[i] : nullptr;
+    // The class count bounds the labels kept, before any line is stored.
+    const int32_t classes = info.outputs[i].shape.empty() ? 0 : info.outputs[i].shape.back();
+    const size_t max_labels = static_cast<size_t>(std::max<int32_t>(classes, 1));
     ClassificationHead head = BuildClassificationHead(
         output_metadata, files.get(),
-        options.classification_options.display_names_locale, source);
+        options.classification_options.display_names_locale, source, max_labels);
     if (output_metadata != nullptr) {
       for (const AssociatedFile& file : output_metadata->associated_files) {
         if (file.type == AssociatedFileType::kTensorAxisLabels && !file.locale.empty()) {
@@ -167,8 +190,9 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
                              std::to_string(info.outputs.size()) +
                              " outputs; a label file applies to one");
       }
-      head.labels = ParseLabelFile(ReadWholeFile(options.label_file, "label file"),
-                                   options.label_file);
+      head.labels = ParseLabelFile(
+          ReadRegularFile(options.label_file, "label file", limits::kMaxLabelFileBytes),
+          "label file '" + options.label_file + "'", max_labels);
     }
     head.activation = options.activation;
     description.heads.push_back(head);
@@ -180,9 +204,12 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
 
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(base.litert_library);
-  classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, bytes, source);
-  classifier->model_ =
-      std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
+  classifier->handle_ = CallLiteRt(source, "loading the model", [&] {
+    return std::make_shared<LiteRtModelHandle>(runtime, bytes, source);
+  });
+  classifier->model_ = CallLiteRt(source, "compiling the model", [&] {
+    return std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
+  });
   CompiledModel& model = *classifier->model_;
   if (model.num_inputs() != 1 || model.num_outputs() != info.outputs.size()) {
     ThrowRuntimeError(source + ": LiteRT reports " +
@@ -265,7 +292,8 @@ ClassificationResult AudioClassifier::Classify(const float* interleaved,
 }
 
 std::unique_ptr<CompiledModel> AudioClassifier::CreateEngine(int num_threads) const {
-  return std::make_unique<CompiledModel>(handle_, num_threads);
+  return CallLiteRt(description_.source, "compiling the model",
+                    [&] { return std::make_unique<CompiledModel>(handle_, num_threads); });
 }
 
 std::vector<std::unique_ptr<CompiledModel>> AudioClassifier::TakeEngines(size_t count,
@@ -303,7 +331,7 @@ ClassificationResult AudioClassifier::ClassifyOn(CompiledModel& engine,
 }
 
 ClassificationResult AudioClassifier::RunAndPostprocess(CompiledModel& engine) const {
-  engine.Run();
+  CallLiteRt(description_.source, "running the model", [&] { engine.Run(); });
   ClassificationResult result;
   result.classifications.reserve(postprocessors_.size());
   for (size_t i = 0; i < postprocessors_.size(); ++i) {

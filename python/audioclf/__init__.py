@@ -15,6 +15,7 @@ from audioclf._core import (
     ClassificationOptions,
     ClassificationResult,
     Classifications,
+    TruncatedAudioWarning,
     WindowResult,
 )
 from audioclf.audio_classifier import AudioClassifier
@@ -34,6 +35,7 @@ __all__ = [
     "ClassificationResult",
     "Classifications",
     "TensorAudio",
+    "TruncatedAudioWarning",
     "WindowResult",
 ]
 __version__ = "0.1.0"

@@ -52,6 +52,9 @@ class LiveStream:
             backpressure=backpressure,
         )
         self._stopped = threading.Event()
+        # What the callback raised: re-raised from the next feed(), finish(),
+        # pop(), iteration or stop(), so the caller learns why delivery ended.
+        self._callback_error: BaseException | None = None
         self._callback_thread: threading.Thread | None = None
         if callback is not None:
             self._callback_thread = threading.Thread(
@@ -74,11 +77,17 @@ class LiveStream:
         """Feeds a block of audio (any size, dtype and layout) when no AudioRecord is attached."""
         if self._record is not None:
             raise RuntimeError("this stream is fed by its AudioRecord")
+        self._raise_callback_error()
         self._stream.feed(block)
 
     def finish(self) -> None:
         """End of input: classifies what is complete and lets iteration end."""
+        self._raise_callback_error()
         self._stream.finish()
+        thread = self._callback_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._raise_callback_error()
 
     def stop(self) -> None:
         """Stops now: no result and no callback after it returns. Idempotent."""
@@ -91,12 +100,16 @@ class LiveStream:
         thread = self._callback_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        self._raise_callback_error()
 
     def pop(self, timeout: float | None = None) -> WindowResult | None:
         """The next result, waiting up to ``timeout`` seconds (None: until one or the end)."""
+        self._raise_callback_error()
         return self._stream.pop(-1 if timeout is None else int(timeout * 1000))
 
     def __iter__(self) -> Iterator[WindowResult]:
+        if self._callback_thread is not threading.current_thread():
+            self._raise_callback_error()
         while not self._stopped.is_set():
             result = self._stream.pop(_POLL_MS)
             if result is not None:
@@ -114,10 +127,20 @@ class LiveStream:
                 return
 
     def _run_callback(self, callback: Callable[[WindowResult], None]) -> None:
-        for result in self:
-            if self._stopped.is_set():
-                return
-            callback(result)
+        try:
+            for result in self:
+                if self._stopped.is_set():
+                    return
+                callback(result)
+        except BaseException as error:  # handed to the caller's thread
+            self._callback_error = error
+            self._stopped.set()
+            self._stream.stop()
+
+    def _raise_callback_error(self) -> None:
+        error, self._callback_error = self._callback_error, None
+        if error is not None:
+            raise RuntimeError(f"the stream's callback raised {error!r}") from error
 
     @property
     def windows_classified(self) -> int:

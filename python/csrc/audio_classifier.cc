@@ -4,7 +4,10 @@
 
 #include <pybind11/stl.h>
 
+#include <cstdint>
+
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 #include "bindings.h"
 
 namespace py = pybind11;
@@ -18,17 +21,41 @@ std::vector<T> OrEmpty(const std::optional<std::vector<T>>& v) {
   return v ? *v : std::vector<T>{};
 }
 
+int NumThreads(const py::object& n) {
+  return static_cast<int>(IntArgument(n, "num_threads", -1, 1024));
+}
+
+int MaxResults(const py::object& n) {
+  return static_cast<int>(IntArgument(n, "max_results", -1, INT32_MAX));
+}
+
+// 0: from the model's metadata.
+uint32_t OptionalRate(const py::object& n) {
+  const int64_t rate = IntArgument(n, "sample_rate", 0, limits::kMaxSampleRate);
+  if (rate != 0 && rate < limits::kMinSampleRate) {
+    throw py::value_error("sample_rate: must be 0 (from the metadata) or in " +
+                          std::to_string(limits::kMinSampleRate) + ".." +
+                          std::to_string(limits::kMaxSampleRate) + ", got " +
+                          std::to_string(rate));
+  }
+  return static_cast<uint32_t>(rate);
+}
+
+uint32_t OptionalChannels(const py::object& n) {
+  return static_cast<uint32_t>(IntArgument(n, "channels", 0, limits::kMaxChannels));
+}
+
 }  // namespace
 
 void BindAudioClassifier(py::module_& m) {
   py::class_<BaseOptions>(m, "BaseOptions")
       .def(py::init([](std::optional<std::string> file_name,
-                       std::optional<py::bytes> file_content, int num_threads,
+                       std::optional<py::bytes> file_content, const py::object& num_threads,
                        std::optional<std::string> litert_library) {
              BaseOptions o;
              if (file_name) o.file_name = *file_name;
              if (file_content) o.file_content = *file_content;
-             o.num_threads = num_threads;
+             o.num_threads = NumThreads(num_threads);
              if (litert_library) o.litert_library = *litert_library;
              return o;
            }),
@@ -39,7 +66,9 @@ void BindAudioClassifier(py::module_& m) {
           "file_content",
           [](const BaseOptions& o) { return py::bytes(o.file_content); },
           [](BaseOptions& o, py::bytes b) { o.file_content = b; })
-      .def_readwrite("num_threads", &BaseOptions::num_threads)
+      .def_property(
+          "num_threads", [](const BaseOptions& o) { return o.num_threads; },
+          [](BaseOptions& o, const py::object& n) { o.num_threads = NumThreads(n); })
       .def_readwrite("litert_library", &BaseOptions::litert_library);
 
   py::class_<ClassificationOptions>(m, "ClassificationOptions")
@@ -47,13 +76,13 @@ void BindAudioClassifier(py::module_& m) {
                        std::optional<std::vector<std::string>> allowlist,
                        std::optional<std::vector<std::string>> denylist,
                        std::optional<std::string> locale,
-                       std::optional<int> max_results) {
+                       const py::object& max_results) {
              ClassificationOptions o;
              o.score_threshold = score_threshold;
              o.category_name_allowlist = OrEmpty(allowlist);
              o.category_name_denylist = OrEmpty(denylist);
              if (locale) o.display_names_locale = *locale;
-             if (max_results) o.max_results = *max_results;
+             if (!max_results.is_none()) o.max_results = MaxResults(max_results);
              return o;
            }),
            py::arg("score_threshold") = py::none(),
@@ -68,18 +97,20 @@ void BindAudioClassifier(py::module_& m) {
                      &ClassificationOptions::category_name_denylist)
       .def_readwrite("display_names_locale",
                      &ClassificationOptions::display_names_locale)
-      .def_readwrite("max_results", &ClassificationOptions::max_results);
+      .def_property(
+          "max_results", [](const ClassificationOptions& o) { return o.max_results; },
+          [](ClassificationOptions& o, const py::object& n) { o.max_results = MaxResults(n); });
 
   py::class_<AudioClassifierOptions>(m, "AudioClassifierOptions")
       .def(py::init([](std::optional<BaseOptions> base,
                        std::optional<ClassificationOptions> classification,
-                       uint32_t sample_rate, uint32_t channels,
+                       const py::object& sample_rate, const py::object& channels,
                        std::optional<std::string> label_file, const std::string& activation) {
              AudioClassifierOptions o;
              if (base) o.base_options = *base;
              if (classification) o.classification_options = *classification;
-             o.sample_rate = sample_rate;
-             o.channels = channels;
+             o.sample_rate = OptionalRate(sample_rate);
+             o.channels = OptionalChannels(channels);
              if (label_file) o.label_file = *label_file;
              o.activation = ParseActivation(activation);
              return o;
@@ -91,8 +122,12 @@ void BindAudioClassifier(py::module_& m) {
       .def_readwrite("base_options", &AudioClassifierOptions::base_options)
       .def_readwrite("classification_options",
                      &AudioClassifierOptions::classification_options)
-      .def_readwrite("sample_rate", &AudioClassifierOptions::sample_rate)
-      .def_readwrite("channels", &AudioClassifierOptions::channels)
+      .def_property(
+          "sample_rate", [](const AudioClassifierOptions& o) { return o.sample_rate; },
+          [](AudioClassifierOptions& o, const py::object& n) { o.sample_rate = OptionalRate(n); })
+      .def_property(
+          "channels", [](const AudioClassifierOptions& o) { return o.channels; },
+          [](AudioClassifierOptions& o, const py::object& n) { o.channels = OptionalChannels(n); })
       .def_readwrite("label_file", &AudioClassifierOptions::label_file)
       .def_property(
           "activation",
