@@ -91,6 +91,10 @@ class LiveStream:
 
     def stop(self) -> None:
         """Stops now: no result and no callback after it returns. Idempotent."""
+        self._shutdown()
+        self._raise_callback_error()
+
+    def _shutdown(self) -> None:
         self._stopped.set()
         if self._record is not None:
             self._record._detach(self._stream)
@@ -100,7 +104,6 @@ class LiveStream:
         thread = self._callback_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
-        self._raise_callback_error()
 
     def pop(self, timeout: float | None = None) -> WindowResult | None:
         """The next result, waiting up to ``timeout`` seconds (None: until one or the end)."""
@@ -133,13 +136,15 @@ class LiveStream:
                     return
                 callback(result)
         except BaseException as error:  # handed to the caller's thread
+            # Only flagged here: stopping the native stream from this thread
+            # would race the caller's own finish() or stop().
             self._callback_error = error
             self._stopped.set()
-            self._stream.stop()
 
     def _raise_callback_error(self) -> None:
         error, self._callback_error = self._callback_error, None
         if error is not None:
+            self._shutdown()
             raise RuntimeError(f"the stream's callback raised {error!r}") from error
 
     @property
