@@ -21,6 +21,15 @@ std::vector<T> OrEmpty(const std::optional<std::vector<T>>& v) {
   return v ? *v : std::vector<T>{};
 }
 
+// Metadata strings are whatever the file holds; invalid UTF-8 is escaped
+// rather than raising UnicodeDecodeError on attribute access.
+py::str Text(const std::string& text) {
+  PyObject* decoded = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
+                                           "backslashreplace");
+  if (decoded == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(decoded);
+}
+
 int NumThreads(const py::object& n) {
   return static_cast<int>(IntArgument(n, "num_threads", -1, 1024));
 }
@@ -143,7 +152,7 @@ void BindAudioClassifier(py::module_& m) {
           });
 
   py::class_<TensorInfo>(m, "TensorInfo")
-      .def_readonly("name", &TensorInfo::name)
+      .def_property_readonly("name", [](const TensorInfo& t) { return Text(t.name); })
       .def_property_readonly("type",
                              [](const TensorInfo& t) { return ElementTypeName(t.type); })
       .def_readonly("shape", &TensorInfo::shape)
@@ -162,15 +171,20 @@ void BindAudioClassifier(py::module_& m) {
       });
 
   py::class_<ModelDescription>(m, "ModelDescription")
-      .def_readonly("source", &ModelDescription::source)
+      .def_property_readonly("source", [](const ModelDescription& d) { return Text(d.source); })
       .def_readonly("audio_format", &ModelDescription::audio_format)
       .def_readonly("input_samples", &ModelDescription::input_samples)
       .def_readonly("has_metadata", &ModelDescription::has_metadata)
-      .def_readonly("name", &ModelDescription::name)
-      .def_readonly("version", &ModelDescription::version)
+      .def_property_readonly("name", [](const ModelDescription& d) { return Text(d.name); })
+      .def_property_readonly("version",
+                             [](const ModelDescription& d) { return Text(d.version); })
       .def_readonly("outputs", &ModelDescription::outputs)
       .def_readonly("heads", &ModelDescription::heads)
-      .def_readonly("locales", &ModelDescription::locales);
+      .def_property_readonly("locales", [](const ModelDescription& d) {
+        py::list out;
+        for (const std::string& locale : d.locales) out.append(Text(locale));
+        return out;
+      });
 
   py::class_<AudioClassifier>(m, "AudioClassifier")
       .def_static(

@@ -336,6 +336,15 @@ def test_latin1_label_file_names_the_file_and_line(tmp_path: Path) -> None:
         create(NO_LABELS, label_file=str(path))
 
 
+def test_metadata_strings_that_are_not_utf8_are_escaped() -> None:
+    content = build_model(N, [Head(4, name="hQQQ", labels=LABELS)], model_name="cafQQQ")
+    assert content.count(b"cafQQQ") == 1
+    content = content.replace(b"cafQQQ", b"caf\xe9QQ").replace(b"hQQQ", b"h\xffQQ")
+    description = create(content).description
+    assert description.name == "caf\\xe9QQ"
+    assert description.heads[0].name == "h\\xFFQQ"
+
+
 @pytest.mark.parametrize(
     "call,message",
     [
