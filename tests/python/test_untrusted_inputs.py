@@ -388,6 +388,10 @@ def test_out_of_range_option_integers() -> None:
         AudioClassifierOptions(channels=65536)
     with pytest.raises(TypeError, match="max_results: expected an integer, got float"):
         ClassificationOptions(max_results=1.5)
+    with pytest.raises(ValueError, match="sample_rate: must be in 0..768000, got -1"):
+        AudioFormat(1, -1)
+    with pytest.raises(ValueError, match="channels: must be in 0..256, got 1099511627776"):
+        AudioFormat(2**40, RATE)
 
 
 def test_nul_bytes_are_refused() -> None:
@@ -469,3 +473,12 @@ def test_cli_reads_a_truncated_wav_unless_strict(tmp_path: Path) -> None:
     strict = run_cli("classify", "--model", str(model), str(path), "--strict")
     assert strict.returncode == 1
     assert f"audioclf: error: {path}: " in strict.stderr and "exceeds file" in strict.stderr
+
+
+def test_audio_record_sizes_are_bounded() -> None:
+    from audioclf import AudioRecord
+
+    with pytest.raises(ValueError, match="buffer_size: must be in 1..33554432, got 1000000000000"):
+        AudioRecord(2, RATE, 10**12)
+    with pytest.raises(ValueError, match="sampling_rate: must be in 1000..768000, got 10"):
+        AudioRecord(1, 10, N)
