@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "audio_model_loader.h"
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
+#include "audioclf/regular_file.h"
 #include "audioclf/model/zip_archive.h"
 
 namespace audioclf {
@@ -43,9 +43,12 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
   for (size_t i = 0; i < info.outputs.size(); ++i) {
     const TensorMetadata* output_metadata =
         i < metadata.output_tensors.size() ? &metadata.output_tensors[i] : nullptr;
+    // The class count bounds the labels kept, before any line is stored.
+    const int32_t classes = info.outputs[i].shape.empty() ? 0 : info.outputs[i].shape.back();
+    const size_t max_labels = static_cast<size_t>(std::max<int32_t>(classes, 1));
     ClassificationHead head = BuildClassificationHead(
         output_metadata, files,
-        options.classification_options.display_names_locale, source);
+        options.classification_options.display_names_locale, source, max_labels);
     if (output_metadata != nullptr) {
       for (const AssociatedFile& file : output_metadata->associated_files) {
         if (file.type == AssociatedFileType::kTensorAxisLabels && !file.locale.empty()) {
@@ -59,8 +62,9 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
                              std::to_string(info.outputs.size()) +
                              " outputs; a label file applies to one");
       }
-      head.labels = ParseLabelFile(ReadWholeFile(options.label_file, "label file"),
-                                   options.label_file);
+      head.labels = ParseLabelFile(
+          ReadRegularFile(options.label_file, "label file", limits::kMaxLabelFileBytes),
+          "label file '" + options.label_file + "'", max_labels);
     }
     head.activation = options.activation;
     description.heads.push_back(head);

@@ -1,9 +1,8 @@
 #include "audio_model_loader.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
+#include "audioclf/regular_file.h"
 
 namespace audioclf {
 
@@ -15,24 +14,21 @@ std::string ShapeString(const std::vector<int32_t>& shape) {
   return out + "]";
 }
 
-std::string ReadWholeFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) ThrowInvalidArgument(std::string(what) + " '" + path + "' cannot be opened");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) ThrowRuntimeError(std::string("error reading ") + what + " '" + path + "'");
-  return contents.str();
-}
-
 ModelBytes ReadModelBytes(const BaseOptions& base) {
   ModelBytes out;
   out.bytes = std::make_shared<std::string>();
   if (!base.file_content.empty()) {
     out.source = "<model bytes>";
+    if (base.file_content.size() > limits::kMaxModelBytes) {
+      ThrowInvalidArgument("base_options.file_content: " +
+                           std::to_string(base.file_content.size()) +
+                           " bytes, more than the limit of " +
+                           std::to_string(limits::kMaxModelBytes));
+    }
     *out.bytes = base.file_content;
   } else if (!base.file_name.empty()) {
     out.source = base.file_name;
-    *out.bytes = ReadWholeFile(base.file_name, "model file");
+    *out.bytes = ReadRegularFile(base.file_name, "model file", limits::kMaxModelBytes);
   } else {
     ThrowInvalidArgument("base_options: set file_name or file_content");
   }
@@ -127,6 +123,18 @@ LoadedAudioModel LoadAudioModel(ModelBytes model_bytes, int num_threads, uint32_
                          "sample_rate " + std::to_string(format.sample_rate) +
                          " and channels " + std::to_string(format.channels) +
                          "; both must be > 0");
+  }
+  if (format.sample_rate < limits::kMinSampleRate ||
+      format.sample_rate > limits::kMaxSampleRate) {
+    ThrowInvalidArgument(source + ": the model's sample rate " +
+                         std::to_string(format.sample_rate) + " Hz is outside " +
+                         std::to_string(limits::kMinSampleRate) + ".." +
+                         std::to_string(limits::kMaxSampleRate) + " Hz");
+  }
+  if (format.channels > limits::kMaxChannels) {
+    ThrowInvalidArgument(source + ": the model's " + std::to_string(format.channels) +
+                         " channels are more than the limit of " +
+                         std::to_string(limits::kMaxChannels));
   }
   if (input_samples % format.channels != 0) {
     ThrowInvalidArgument(source + ": input tensor 0 holds " +

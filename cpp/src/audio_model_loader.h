@@ -47,9 +47,6 @@ ModelBytes ReadModelBytes(const BaseOptions& base);
 LoadedAudioModel LoadAudioModel(ModelBytes model_bytes, int num_threads, uint32_t sample_rate,
                                 uint32_t channels);
 
-// The whole file, or Error(kInvalidArgument) naming `what` and `path`.
-std::string ReadWholeFile(const std::string& path, const char* what);
-
 // Checks what LiteRT compiled against the parsed model and returns, for
 // each model output, the index of the runtime's output that holds it
 // (LiteRT lists outputs in signature order). Throws Error(kRuntime).

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 
 namespace audioclf {
 
@@ -28,8 +29,14 @@ StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
     ThrowInvalidArgument("threads_per_worker: must be > 0, got " +
                          std::to_string(options.threads_per_worker));
   }
-  size_t workers = options.workers != 0 ? static_cast<size_t>(options.workers)
-                                        : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned max_workers = limits::kMaxWorkersPerCore * cores;
+  if (static_cast<unsigned>(options.workers) > max_workers) {
+    ThrowInvalidArgument("workers: at most " + std::to_string(max_workers) + " (" +
+                         std::to_string(limits::kMaxWorkersPerCore) + " per core), got " +
+                         std::to_string(options.workers));
+  }
+  size_t workers = options.workers != 0 ? static_cast<size_t>(options.workers) : cores;
   // kQueue keeps a few windows ready per worker; kLatest at most one waiting.
   max_queue_ = options.backpressure == Backpressure::kQueue ? 2 * workers : 1;
   const size_t samples = window_frames_ * model_format_.channels;
@@ -61,9 +68,21 @@ void StreamClassifier::Feed(const AudioView& block) {
     if (stopping_) ThrowRuntimeError("stream classifier is stopped");
   }
   if (finished_) ThrowRuntimeError("stream classifier is finished; no more audio can be fed");
-  converter_.Process(block, &pending_);
-  input_frames_ += block.frames;
-  TakeWindows();
+  // Converted in pieces, so a huge block (even a zero-stride view of a
+  // billion frames) never needs its float32 copy all at once.
+  const size_t piece = std::max<size_t>(
+      1, limits::kMaxReadBlockBytes / (std::max<size_t>(block.channels, 1) * sizeof(float)));
+  const auto* base = static_cast<const unsigned char*>(block.data);
+  size_t start = 0;
+  do {
+    AudioView slice = block;
+    slice.data = base + static_cast<ptrdiff_t>(start) * block.frame_stride;
+    slice.frames = std::min(piece, block.frames - start);
+    converter_.Process(slice, &pending_);
+    input_frames_ += slice.frames;
+    TakeWindows();
+    start += slice.frames;
+  } while (start < block.frames);
 }
 
 void StreamClassifier::TakeWindows() {

@@ -19,6 +19,7 @@ from audioclf._core import (
     EmbeddingOptions,
     EmbeddingResult,
     FeatureVector,
+    TruncatedAudioWarning,
     WindowResult,
 )
 from audioclf.audio_classifier import AudioClassifier
@@ -44,6 +45,7 @@ __all__ = [
     "EmbeddingResult",
     "FeatureVector",
     "TensorAudio",
+    "TruncatedAudioWarning",
     "WindowResult",
 ]
 __version__ = "0.1.0"

@@ -75,9 +75,13 @@ class WavInfo:
     def format_tag(self) -> int: ...
     @property
     def frame_count(self) -> int: ...
+    @property
+    def truncated(self) -> bool: ...
+    @property
+    def declared_frame_count(self) -> int: ...
 
 class WavReader:
-    def __init__(self, path: str) -> None: ...
+    def __init__(self, path: str, strict: bool = False, warn: bool = True) -> None: ...
     @property
     def info(self) -> WavInfo: ...
     @property
@@ -379,4 +383,24 @@ def classify_wav_file(
     allow_resampling: bool = True,
     progress: Callable[[int, int], None] | None = None,
     resampler: str = "hq",
+    strict: bool = False,
 ) -> list[WindowResult]: ...
+
+class TruncatedAudioWarning(UserWarning): ...
+
+class limits:  # a submodule
+    MAX_MODEL_BYTES: int
+    MAX_LABEL_FILE_BYTES: int
+    MAX_LABEL_LINES: int
+    MAX_ZIP_ENTRY_BYTES: int
+    MAX_ZIP_COMPRESSION_RATIO: int
+    MAX_CHANNELS: int
+    MIN_SAMPLE_RATE: int
+    MAX_SAMPLE_RATE: int
+    MAX_READ_BLOCK_BYTES: int
+    MAX_WORKERS_PER_CORE: int
+    MAX_AUDIO_BUFFER_SAMPLES: int
+    MAX_TENSOR_BYTES: int
+    MAX_GRAPH_TENSORS: int
+    MAX_GRAPH_OPERATORS: int
+    MAX_SUBGRAPHS: int

@@ -10,6 +10,14 @@ from typing import Any
 import numpy as np
 
 from audioclf import _core
+from audioclf._checks import (
+    check_regular_file,
+    finite_arg,
+    int_arg,
+    path_arg,
+    sample_rate_arg,
+    workers_arg,
+)
 from audioclf._core import (
     AudioClassifierOptions,
     AudioFormat,
@@ -80,7 +88,7 @@ class AudioClassifier:
                 f"audio: expected TensorAudio or numpy.ndarray, got {type(audio).__name__}"
             )
         fmt = native.required_audio_format
-        rate = fmt.sample_rate if sample_rate is None else int(sample_rate)
+        rate = fmt.sample_rate if sample_rate is None else sample_rate_arg(sample_rate)
         channels = 1 if audio.ndim == 1 else audio.shape[1] if audio.ndim == 2 else -1
         if (
             audio.dtype == np.float32
@@ -133,7 +141,7 @@ class AudioClassifier:
         return _core.classify_clip(
             native,
             np.asarray(audio),
-            int(rate),
+            sample_rate_arg(rate),
             **self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler),
         )
 
@@ -150,20 +158,24 @@ class AudioClassifier:
         resampler: str = "hq",
         block_frames: int = 65536,
         progress: Callable[[int, int], None] | None = None,
+        strict: bool = False,
     ) -> list[WindowResult]:
         """Classifies every window of an audio file, read in blocks (bounded memory).
 
         WAV files are read by the C++ core; other formats (FLAC, OGG, MP3,
         anything libsndfile reads) through ``soundfile``. Options as in
         :meth:`classify_clip`; ``progress(frames_read, frames_total)`` is
-        called after each block.
+        called after each block. A WAV file shorter than its header says is
+        read as far as it goes with a :class:`TruncatedAudioWarning`, or
+        refused (ValueError) with ``strict=True``.
         """
-        path = os.fspath(path)
+        path = path_arg(path, "path")
         if _is_wav(path):
             return _core.classify_wav_file(
                 self._classifier(),
                 path,
                 progress=progress,
+                strict=bool(strict),
                 **self._stream_options(
                     hop, overlap, pad_last, workers, channel, resample, resampler
                 ),
@@ -180,6 +192,7 @@ class AudioClassifier:
                 resampler=resampler,
                 block_frames=block_frames,
                 progress=progress,
+                strict=strict,
             )
         )
 
@@ -228,8 +241,12 @@ class AudioClassifier:
         if record is not None:
             rate, chans = record.sampling_rate, record.channels
         else:
-            rate = fmt.sample_rate if sample_rate is None else sample_rate
-            chans = fmt.channels if channels is None else channels
+            rate = fmt.sample_rate if sample_rate is None else sample_rate_arg(sample_rate)
+            chans = (
+                fmt.channels
+                if channels is None
+                else int_arg(channels, "channels", 1, _core.limits.MAX_CHANNELS)
+            )
         if backpressure is None:
             backpressure = "queue" if record is None else "latest"
         return LiveStream(
@@ -239,7 +256,7 @@ class AudioClassifier:
             channels=chans,
             hop_frames=self._hop_frames(hop, None),
             backpressure=backpressure,
-            workers=workers,
+            workers=workers_arg(workers),
             callback=callback,
             pad_last=pad_last,
             resampler=resampler,
@@ -258,16 +275,22 @@ class AudioClassifier:
         resampler: str = "hq",
         block_frames: int = 65536,
         progress: Callable[[int, int], None] | None = None,
+        strict: bool = False,
     ) -> Iterator[WindowResult]:
         """Like :meth:`classify_file`, but yields each window's result as soon as
         it is ready, so memory stays flat however long the recording (a list
         of every window's full result grows with the file)."""
         native = self._classifier()
-        path = os.fspath(path)
+        path = path_arg(path, "path")
+        block_frames = int_arg(block_frames, "block_frames", 1, 2**31 - 1)
         if _is_wav(path):
-            reader = _core.WavReader(path)
+            reader = _core.WavReader(path, strict=bool(strict))
             info = reader.info
             rate, channels, total = info.sample_rate, info.channels, info.frame_count
+            # Wide files: fewer frames per block, so a block stays bounded in bytes.
+            block_frames = max(
+                1, min(block_frames, _core.limits.MAX_READ_BLOCK_BYTES // (4 * channels))
+            )
 
             def wav_blocks() -> Iterator[np.ndarray]:
                 for start in range(0, total, block_frames):
@@ -311,7 +334,7 @@ class AudioClassifier:
         return {
             "hop_frames": self._hop_frames(hop, overlap),
             "pad_last": pad_last,
-            "workers": workers,
+            "workers": workers_arg(workers),
             "channel": channel,
             "allow_resampling": resample,
             "resampler": resampler,
@@ -324,6 +347,7 @@ class AudioClassifier:
         if hop is not None and overlap is not None:
             raise ValueError("hop and overlap: give at most one")
         if overlap is not None:
+            overlap = finite_arg(overlap, "overlap")
             frames = window - round(overlap * rate)
             if overlap < 0 or frames <= 0:
                 raise ValueError(
@@ -332,9 +356,12 @@ class AudioClassifier:
                 )
             return frames
         if hop is not None:
+            hop = finite_arg(hop, "hop")
             frames = round(hop * rate)
-            if frames <= 0:
-                raise ValueError(f"hop: must be > 0 seconds, got {hop}")
+            if frames <= 0 or frames > _MAX_HOP_FRAMES:
+                raise ValueError(
+                    f"hop: must be > 0 and at most {_MAX_HOP_FRAMES // rate} seconds, got {hop}"
+                )
             return frames
         return 0
 
@@ -373,11 +400,16 @@ class AudioClassifier:
         self.close()
 
 
+# Far past any recording, and within the C++ core's uint64 frame counts.
+_MAX_HOP_FRAMES = 2**40
+
+
 def _is_wav(path: str) -> bool:
     # A .wav name goes to the WAV reader even when broken: its errors say
     # what is wrong with the header.
     if path.lower().endswith((".wav", ".wave")):
         return True
+    check_regular_file(path, "audio file")
     try:
         with open(path, "rb") as f:
             head = f.read(12)

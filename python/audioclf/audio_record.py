@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from audioclf import _core
+from audioclf._checks import int_arg, sample_rate_arg
 
 # Room between the capture thread and the pump: two seconds of audio, far
 # more than the pump ever lags.
@@ -88,6 +89,11 @@ class AudioRecord:
                 "channels, sampling_rate and buffer_size must be > 0, got "
                 f"{channels}, {sampling_rate}, {buffer_size}"
             )
+        channels = int_arg(channels, "channels", 1, _core.limits.MAX_CHANNELS)
+        sampling_rate = sample_rate_arg(sampling_rate, "sampling_rate")
+        buffer_size = int_arg(
+            buffer_size, "buffer_size", 1, _core.limits.MAX_AUDIO_BUFFER_SAMPLES // channels
+        )
         if dtype not in ("float32", "int16", "int32"):
             raise ValueError(f"dtype: expected float32, int16 or int32, got '{dtype}'")
         self._channels = channels

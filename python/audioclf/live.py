@@ -58,6 +58,9 @@ class LiveStream:
             backpressure=backpressure,
             resampler=resampler,
         )
+        # What the callback raised: re-raised from the next feed(), finish(),
+        # pop(), iteration or stop(), so the caller learns why delivery ended.
+        self._callback_error: BaseException | None = None
         self._callback_thread: threading.Thread | None = None
         if callback is not None:
             self._callback_thread = threading.Thread(
@@ -80,19 +83,26 @@ class LiveStream:
         """Feeds a block of audio (any size, dtype and layout) when no AudioRecord is attached."""
         if self._record is not None:
             raise RuntimeError("this stream is fed by its AudioRecord")
+        self._raise_callback_error()
         self._stream.feed(block)
 
     def finish(self) -> None:
         """End of input: classifies the rest (the zero-padded last window too,
         unless ``pad_last=False``) and lets iteration end; with a callback,
         returns once it has run for every window."""
+        self._raise_callback_error()
         self._stream.finish()
         self._join_callback()
+        self._raise_callback_error()
 
     def stop(self) -> None:
         """Stops now: windows not yet started are dropped, results already
         computed are still delivered (their callbacks run before this
         returns), and none come after it. Idempotent."""
+        self._shutdown()
+        self._raise_callback_error()
+
+    def _shutdown(self) -> None:
         if self._record is not None:
             self._record._detach(self._stream)
             if self._owns_recording:
@@ -107,9 +117,12 @@ class LiveStream:
 
     def pop(self, timeout: float | None = None) -> WindowResult | None:
         """The next result, waiting up to ``timeout`` seconds (None: until one or the end)."""
+        self._raise_callback_error()
         return self._stream.pop(-1 if timeout is None else int(timeout * 1000))
 
     def __iter__(self) -> Iterator[WindowResult]:
+        if self._callback_thread is not threading.current_thread():
+            self._raise_callback_error()
         # Ends when the C++ stream is done: finished or stopped, and drained.
         while True:
             result = self._stream.pop(_POLL_MS)
@@ -128,8 +141,19 @@ class LiveStream:
                 return
 
     def _run_callback(self, callback: Callable[[WindowResult], None]) -> None:
-        for result in self:
-            callback(result)
+        try:
+            for result in self:
+                callback(result)
+        except BaseException as error:  # handed to the caller's thread
+            # Only kept here: stopping the native stream from this thread
+            # would race the caller's own finish() or stop().
+            self._callback_error = error
+
+    def _raise_callback_error(self) -> None:
+        error, self._callback_error = self._callback_error, None
+        if error is not None:
+            self._shutdown()
+            raise RuntimeError(f"the stream's callback raised {error!r}") from error
 
     @property
     def windows_classified(self) -> int:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from audioclf import _core
+from audioclf._checks import int_arg, path_arg
 from audioclf._core import AudioFormat
 
 if TYPE_CHECKING:
@@ -25,29 +26,30 @@ class TensorAudio:
     """
 
     def __init__(self, audio_format: AudioFormat, buffer_size: int) -> None:
-        if buffer_size <= 0:
-            raise ValueError(f"buffer_size: must be > 0 frames, got {buffer_size}")
-        self._buffer = _core.AudioBuffer(audio_format, int(buffer_size))
+        size = int_arg(buffer_size, "buffer_size", 1, _core.limits.MAX_AUDIO_BUFFER_SAMPLES)
+        self._buffer = _core.AudioBuffer(audio_format, size)
 
     @classmethod
     def create_from_wav_file(
-        cls, file_name: str, sample_count: int, offset: int = 0
+        cls, file_name: str, sample_count: int, offset: int = 0, *, strict: bool = False
     ) -> TensorAudio:
         """Reads ``sample_count`` frames starting at frame ``offset`` of a WAV file.
 
         A file shorter than ``offset + sample_count`` frames leaves the start
-        of the buffer zeroed (the frames read are the latest).
+        of the buffer zeroed (the frames read are the latest). The buffer holds
+        at most the file's frames, so a huge ``sample_count`` costs nothing. A
+        truncated file is read as far as it goes (TruncatedAudioWarning), or
+        refused with ``strict=True``.
         """
-        if sample_count <= 0:
-            raise ValueError(f"sample_count: must be > 0, got {sample_count}")
-        if offset < 0:
-            raise ValueError(f"offset: must be >= 0, got {offset}")
-        reader = _core.WavReader(str(file_name))
+        sample_count = int_arg(sample_count, "sample_count", 1, 2**63 - 1)
+        offset = int_arg(offset, "offset", 0, 2**63 - 1)
+        reader = _core.WavReader(path_arg(file_name, "file_name"), strict=bool(strict))
         info = reader.info
-        tensor = cls(AudioFormat(info.channels, info.sample_rate), sample_count)
-        frames = reader.read(offset, sample_count)
-        if len(frames):
-            tensor._buffer.load(frames)
+        frames = min(sample_count, max(info.frame_count, 1))
+        tensor = cls(AudioFormat(info.channels, info.sample_rate), frames)
+        samples = reader.read(offset, frames)
+        if len(samples):
+            tensor._buffer.load(samples)
         return tensor
 
     def clear(self) -> None:

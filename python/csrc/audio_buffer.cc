@@ -5,6 +5,7 @@
 
 #include "audioclf/audio/ring_buffer.h"
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 #include "bindings.h"
 
 namespace py = pybind11;
@@ -46,8 +47,11 @@ FrameView ViewFrames(const py::buffer& array, size_t channels,
 void BindAudioBuffer(py::module_& m) {
   py::class_<AudioFormat>(m, "AudioFormat",
                           "Channels per frame and frames per second.")
-      .def(py::init([](uint32_t channels, uint32_t sample_rate) {
-             return AudioFormat{channels, sample_rate};
+      .def(py::init([](const py::object& channels, const py::object& sample_rate) {
+             return AudioFormat{
+                 static_cast<uint32_t>(IntArgument(channels, "channels", 0, limits::kMaxChannels)),
+                 static_cast<uint32_t>(
+                     IntArgument(sample_rate, "sample_rate", 0, limits::kMaxSampleRate))};
            }),
            py::arg("channels") = 1, py::arg("sample_rate") = 16000)
       .def_readwrite("channels", &AudioFormat::channels)

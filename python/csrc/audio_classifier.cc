@@ -4,7 +4,10 @@
 
 #include <pybind11/stl.h>
 
+#include <cstdint>
+
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 #include "bindings.h"
 
 namespace py = pybind11;
@@ -18,17 +21,50 @@ std::vector<T> OrEmpty(const std::optional<std::vector<T>>& v) {
   return v ? *v : std::vector<T>{};
 }
 
+// Metadata strings are whatever the file holds; invalid UTF-8 is escaped
+// rather than raising UnicodeDecodeError on attribute access.
+py::str Text(const std::string& text) {
+  PyObject* decoded = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
+                                           "backslashreplace");
+  if (decoded == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(decoded);
+}
+
+int NumThreads(const py::object& n) {
+  return static_cast<int>(IntArgument(n, "num_threads", -1, 1024));
+}
+
+int MaxResults(const py::object& n) {
+  return static_cast<int>(IntArgument(n, "max_results", -1, INT32_MAX));
+}
+
+// 0: from the model's metadata.
+uint32_t OptionalRate(const py::object& n) {
+  const int64_t rate = IntArgument(n, "sample_rate", 0, limits::kMaxSampleRate);
+  if (rate != 0 && rate < limits::kMinSampleRate) {
+    throw py::value_error("sample_rate: must be 0 (from the metadata) or in " +
+                          std::to_string(limits::kMinSampleRate) + ".." +
+                          std::to_string(limits::kMaxSampleRate) + ", got " +
+                          std::to_string(rate));
+  }
+  return static_cast<uint32_t>(rate);
+}
+
+uint32_t OptionalChannels(const py::object& n) {
+  return static_cast<uint32_t>(IntArgument(n, "channels", 0, limits::kMaxChannels));
+}
+
 }  // namespace
 
 void BindAudioClassifier(py::module_& m) {
   py::class_<BaseOptions>(m, "BaseOptions")
       .def(py::init([](std::optional<std::string> file_name,
-                       std::optional<py::bytes> file_content, int num_threads,
+                       std::optional<py::bytes> file_content, const py::object& num_threads,
                        std::optional<std::string> litert_library) {
              BaseOptions o;
              if (file_name) o.file_name = *file_name;
              if (file_content) o.file_content = *file_content;
-             o.num_threads = num_threads;
+             o.num_threads = NumThreads(num_threads);
              if (litert_library) o.litert_library = *litert_library;
              return o;
            }),
@@ -39,7 +75,9 @@ void BindAudioClassifier(py::module_& m) {
           "file_content",
           [](const BaseOptions& o) { return py::bytes(o.file_content); },
           [](BaseOptions& o, py::bytes b) { o.file_content = b; })
-      .def_readwrite("num_threads", &BaseOptions::num_threads)
+      .def_property(
+          "num_threads", [](const BaseOptions& o) { return o.num_threads; },
+          [](BaseOptions& o, const py::object& n) { o.num_threads = NumThreads(n); })
       .def_readwrite("litert_library", &BaseOptions::litert_library);
 
   py::class_<ClassificationOptions>(m, "ClassificationOptions")
@@ -47,13 +85,13 @@ void BindAudioClassifier(py::module_& m) {
                        std::optional<std::vector<std::string>> allowlist,
                        std::optional<std::vector<std::string>> denylist,
                        std::optional<std::string> locale,
-                       std::optional<int> max_results) {
+                       const py::object& max_results) {
              ClassificationOptions o;
              o.score_threshold = score_threshold;
              o.category_name_allowlist = OrEmpty(allowlist);
              o.category_name_denylist = OrEmpty(denylist);
              if (locale) o.display_names_locale = *locale;
-             if (max_results) o.max_results = *max_results;
+             if (!max_results.is_none()) o.max_results = MaxResults(max_results);
              return o;
            }),
            py::arg("score_threshold") = py::none(),
@@ -68,18 +106,20 @@ void BindAudioClassifier(py::module_& m) {
                      &ClassificationOptions::category_name_denylist)
       .def_readwrite("display_names_locale",
                      &ClassificationOptions::display_names_locale)
-      .def_readwrite("max_results", &ClassificationOptions::max_results);
+      .def_property(
+          "max_results", [](const ClassificationOptions& o) { return o.max_results; },
+          [](ClassificationOptions& o, const py::object& n) { o.max_results = MaxResults(n); });
 
   py::class_<AudioClassifierOptions>(m, "AudioClassifierOptions")
       .def(py::init([](std::optional<BaseOptions> base,
                        std::optional<ClassificationOptions> classification,
-                       uint32_t sample_rate, uint32_t channels,
+                       const py::object& sample_rate, const py::object& channels,
                        std::optional<std::string> label_file, const std::string& activation) {
              AudioClassifierOptions o;
              if (base) o.base_options = *base;
              if (classification) o.classification_options = *classification;
-             o.sample_rate = sample_rate;
-             o.channels = channels;
+             o.sample_rate = OptionalRate(sample_rate);
+             o.channels = OptionalChannels(channels);
              if (label_file) o.label_file = *label_file;
              o.activation = ParseActivation(activation);
              return o;
@@ -91,8 +131,12 @@ void BindAudioClassifier(py::module_& m) {
       .def_readwrite("base_options", &AudioClassifierOptions::base_options)
       .def_readwrite("classification_options",
                      &AudioClassifierOptions::classification_options)
-      .def_readwrite("sample_rate", &AudioClassifierOptions::sample_rate)
-      .def_readwrite("channels", &AudioClassifierOptions::channels)
+      .def_property(
+          "sample_rate", [](const AudioClassifierOptions& o) { return o.sample_rate; },
+          [](AudioClassifierOptions& o, const py::object& n) { o.sample_rate = OptionalRate(n); })
+      .def_property(
+          "channels", [](const AudioClassifierOptions& o) { return o.channels; },
+          [](AudioClassifierOptions& o, const py::object& n) { o.channels = OptionalChannels(n); })
       .def_readwrite("label_file", &AudioClassifierOptions::label_file)
       .def_property(
           "activation",
@@ -108,7 +152,7 @@ void BindAudioClassifier(py::module_& m) {
           });
 
   py::class_<TensorInfo>(m, "TensorInfo")
-      .def_readonly("name", &TensorInfo::name)
+      .def_property_readonly("name", [](const TensorInfo& t) { return Text(t.name); })
       .def_property_readonly("type",
                              [](const TensorInfo& t) { return ElementTypeName(t.type); })
       .def_readonly("shape", &TensorInfo::shape)
@@ -127,15 +171,20 @@ void BindAudioClassifier(py::module_& m) {
       });
 
   py::class_<ModelDescription>(m, "ModelDescription")
-      .def_readonly("source", &ModelDescription::source)
+      .def_property_readonly("source", [](const ModelDescription& d) { return Text(d.source); })
       .def_readonly("audio_format", &ModelDescription::audio_format)
       .def_readonly("input_samples", &ModelDescription::input_samples)
       .def_readonly("has_metadata", &ModelDescription::has_metadata)
-      .def_readonly("name", &ModelDescription::name)
-      .def_readonly("version", &ModelDescription::version)
+      .def_property_readonly("name", [](const ModelDescription& d) { return Text(d.name); })
+      .def_property_readonly("version",
+                             [](const ModelDescription& d) { return Text(d.version); })
       .def_readonly("outputs", &ModelDescription::outputs)
       .def_readonly("heads", &ModelDescription::heads)
-      .def_readonly("locales", &ModelDescription::locales);
+      .def_property_readonly("locales", [](const ModelDescription& d) {
+        py::list out;
+        for (const std::string& locale : d.locales) out.append(Text(locale));
+        return out;
+      });
 
   py::class_<AudioClassifier>(m, "AudioClassifier")
       .def_static(

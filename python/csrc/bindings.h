@@ -6,9 +6,11 @@
 #include <pybind11/pybind11.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "audioclf/audio/audio_converter.h"
+#include "audioclf/audio/wav_reader.h"
 #include "audioclf/processor/classification_result.h"
 
 // Result lists are bound as opaque list-like types: Python reads them in
@@ -43,6 +45,16 @@ FrameView ViewFrames(const pybind11::buffer& array, size_t channels,
 // Any numpy audio array (float32/64, int16/32, int8, uint8; 1-D or
 // (frames, channels); any strides) as an AudioView over its memory.
 AudioView ViewAudio(const pybind11::buffer& array, const char* argument);
+
+// Opens a WAV file (GIL released) and warns TruncatedAudioWarning naming it
+// when it is shorter than its header says.
+WavReader OpenWav(const std::string& path, bool strict);
+
+// `value` as an integer in [min, max]. Raises TypeError (not an integer) or
+// ValueError (out of range) naming `argument`, where pybind11's own casts
+// would raise an anonymous TypeError or RuntimeError.
+int64_t IntArgument(const pybind11::handle& value, const char* argument, int64_t min,
+                    int64_t max);
 
 }  // namespace python
 }  // namespace audioclf

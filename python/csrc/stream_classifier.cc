@@ -8,6 +8,7 @@
 
 #include "audioclf/clip_classifier.h"
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 #include "bindings.h"
 
 namespace py = pybind11;
@@ -34,8 +35,7 @@ StreamOptions MakeOptions(uint32_t input_rate, uint64_t hop_frames, bool pad_las
     ThrowInvalidArgument("backpressure: expected 'queue' or 'latest', got '" + backpressure + "'");
   }
   if (!channel.is_none()) {
-    int index = channel.cast<int>();
-    if (index < 0) ThrowInvalidArgument("channel: must be >= 0, got " + std::to_string(index));
+    const int64_t index = IntArgument(channel, "channel", 0, limits::kMaxChannels - 1);
     options.conversion.channel_mode = ChannelMode::kSelect;
     options.conversion.channel = static_cast<uint32_t>(index);
   }
@@ -131,9 +131,10 @@ void BindStreamClassifier(py::module_& m) {
       "classify_wav_file",
       [](const AudioClassifier& classifier, const std::string& path, uint64_t hop_frames,
          bool pad_last, int workers, py::object channel, bool allow_resampling,
-         py::object progress, const std::string& resampler) {
+         py::object progress, const std::string& resampler, bool strict) {
         StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
                                             std::move(channel), allow_resampling, resampler);
+        WavReader reader = OpenWav(path, strict);
         Progress report;
         if (!progress.is_none()) {
           // Runs on this (calling) thread, between blocks.
@@ -145,14 +146,14 @@ void BindStreamClassifier(py::module_& m) {
         std::vector<WindowResult> results;
         {
           py::gil_scoped_release release;
-          results = ClassifyWavFile(classifier, path, options, 1 << 16, report);
+          results = ClassifyWavFile(classifier, reader, options, 1 << 16, report);
         }
         return ToList(std::move(results));
       },
       py::arg("classifier"), py::arg("path"), py::arg("hop_frames") = 0,
       py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
       py::arg("allow_resampling") = true, py::arg("progress") = py::none(),
-      py::arg("resampler") = "hq");
+      py::arg("resampler") = "hq", py::arg("strict") = false);
 }
 
 }  // namespace python

@@ -10,19 +10,42 @@ namespace py = pybind11;
 namespace audioclf {
 namespace python {
 
+WavReader OpenWav(const std::string& path, bool strict) {
+  WavReader reader = [&] {
+    py::gil_scoped_release release;
+    return WavReader::Open(path, strict);
+  }();
+  const WavInfo& info = reader.info();
+  if (info.truncated) {
+    const std::string message = "WAV file '" + path + "' is truncated: its data chunk declares " +
+                                std::to_string(info.declared_frame_count) + " frames, " +
+                                std::to_string(info.frame_count) + " were read";
+    py::object warning = py::module_::import("audioclf._core").attr("TruncatedAudioWarning");
+    // Level 2: the caller of the audioclf function that opened the file.
+    // -1: the warning was turned into an error (e.g. -W error).
+    if (PyErr_WarnEx(warning.ptr(), message.c_str(), 2) != 0) throw py::error_already_set();
+  }
+  return reader;
+}
+
 void BindWavReader(py::module_& m) {
   py::class_<WavInfo>(m, "WavInfo")
       .def_readonly("sample_rate", &WavInfo::sample_rate)
       .def_readonly("channels", &WavInfo::channels)
       .def_readonly("bits_per_sample", &WavInfo::bits_per_sample)
       .def_readonly("format_tag", &WavInfo::format_tag)
-      .def_readonly("frame_count", &WavInfo::frame_count);
+      .def_readonly("frame_count", &WavInfo::frame_count)
+      .def_readonly("truncated", &WavInfo::truncated)
+      .def_readonly("declared_frame_count", &WavInfo::declared_frame_count);
 
   py::class_<WavReader>(m, "WavReader")
-      .def(py::init([](const std::string& path) {
-             return std::make_unique<WavReader>(WavReader::Open(path));
+      .def(py::init([](const std::string& path, bool strict, bool warn) {
+             if (!warn) return std::make_unique<WavReader>(WavReader::Open(path, strict));
+             return std::make_unique<WavReader>(OpenWav(path, strict));
            }),
-           py::arg("path"))
+           py::arg("path"), py::arg("strict") = false, py::arg("warn") = true,
+           "Opens a WAV file; a truncated one warns (TruncatedAudioWarning) "
+           "unless warn=False, or is an error with strict=True.")
       .def_property_readonly("info", &WavReader::info)
       .def_property_readonly("path", &WavReader::path)
       .def(

@@ -113,3 +113,55 @@ TEST_CASE(label_files) {
   CHECK_THROWS(ParseLabelFile("", "labels.txt"), ErrorKind::kInvalidArgument,
                "labels.txt: label file is empty");
 }
+
+TEST_CASE(label_files_are_bounded_and_utf8) {
+  // Lines are counted before any is stored: 100000 newlines for 4 classes.
+  CHECK_THROWS(ParseLabelFile(std::string(100000, '\n'), "m: labels.txt", 4),
+               ErrorKind::kInvalidArgument,
+               "m: labels.txt: label file has 100000 lines, more than the 4 labels");
+  CHECK(ParseLabelFile("a\nb\n", "f", 2) == std::vector<std::string>({"a", "b"}));
+  CHECK(ParseLabelFile("\xc3\xa9t\xc3\xa9\n", "f", 1) == std::vector<std::string>({"\xc3\xa9t\xc3\xa9"}));
+  CHECK_THROWS(ParseLabelFile("a\nb\ncaf\xe9\n", "labels.txt"), ErrorKind::kInvalidArgument,
+               "labels.txt: line 3 is not valid UTF-8 (at byte 4): 'caf\\xE9'");
+  CHECK_THROWS(ParseLabelFile("\xed\xa0\x80\n", "f"), ErrorKind::kInvalidArgument,
+               "line 1 is not valid UTF-8");  // a surrogate
+}
+
+TEST_CASE(non_finite_scores_are_an_error_naming_the_head) {
+  ClassificationOptions options;
+  ClassificationPostprocessor p(2, Output(ElementType::kFloat32, {1, 3}), Head({"a", "b", "c"}),
+                                options, "m.tflite");
+  const float nan_scores[] = {0.1f, std::nanf(""), 0.3f};
+  CHECK_THROWS(p.Postprocess(nan_scores), ErrorKind::kRuntime,
+               "m.tflite: output tensor 2 ('head'): class 1 has score nan");
+  const float inf_scores[] = {INFINITY, 0.2f, 0.3f};
+  CHECK_THROWS(p.Postprocess(inf_scores), ErrorKind::kRuntime, "class 0 has score inf");
+  // With a denylist too (the full-sort path).
+  ClassificationOptions deny;
+  deny.category_name_denylist = {"a"};
+  ClassificationPostprocessor q(0, Output(ElementType::kFloat32, {1, 3}), Head({"a", "b", "c"}),
+                                deny, "m");
+  CHECK_THROWS(q.Postprocess(nan_scores), ErrorKind::kRuntime, "non-finite");
+  // Softmax of an infinite logit is NaN: caught as well.
+  ClassificationHead softmax = Head({"a", "b", "c"});
+  softmax.activation = Activation::kSoftmax;
+  ClassificationPostprocessor r(0, Output(ElementType::kFloat32, {1, 3}), softmax, options, "m");
+  CHECK_THROWS(r.Postprocess(inf_scores), ErrorKind::kRuntime, "non-finite");
+}
+
+TEST_CASE(thresholds_and_locale_are_checked) {
+  ClassificationOptions options;
+  options.score_threshold = std::nanf("");
+  CHECK_THROWS(options.Validate(), ErrorKind::kInvalidArgument, "score_threshold: must be finite");
+  options.score_threshold = INFINITY;
+  CHECK_THROWS(options.Validate(), ErrorKind::kInvalidArgument, "score_threshold: must be finite");
+  ClassificationOptions locale;
+  locale.display_names_locale = std::string("en\0fr", 5);
+  CHECK_THROWS(locale.Validate(), ErrorKind::kInvalidArgument,
+               "display_names_locale: contains a NUL byte");
+  TensorMetadata metadata;
+  metadata.name = "h";
+  metadata.score_threshold = std::nanf("");
+  CHECK_THROWS(BuildClassificationHead(&metadata, nullptr, "en", "m"), ErrorKind::kInvalidArgument,
+               "m: output 'h': ScoreThresholdingOptions.global_score_threshold is nan");
+}

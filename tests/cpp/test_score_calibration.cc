@@ -67,3 +67,30 @@ TEST_CASE(malformed_lines) {
   CHECK_THROWS(ScoreCalibration(o, "1,,3", labels, "cal"), ErrorKind::kInvalidArgument,
                "could not parse ''");
 }
+
+TEST_CASE(non_finite_and_negative_parameters_are_refused) {
+  std::vector<std::string> labels = {"a", "b"};
+  auto o = Options(ScoreTransformation::kIdentity, 0.1f);
+  CHECK_THROWS(ScoreCalibration(o, "nan,1,0\n1,1,0", labels, "m: cal.txt"),
+               ErrorKind::kInvalidArgument,
+               "m: cal.txt: score calibration line 1: scale is nan, expected a finite value >= 0");
+  CHECK_THROWS(ScoreCalibration(o, "1,1,0\n-0.5,1,0", labels, "cal"),
+               ErrorKind::kInvalidArgument, "line 2: scale is -0.5");
+  CHECK_THROWS(ScoreCalibration(o, "1,inf,0\n1,1,0", labels, "cal"),
+               ErrorKind::kInvalidArgument, "slope, offset and min_score must be finite, got '1,inf,0'");
+  CHECK_THROWS(ScoreCalibration(o, "1,1,nan\n1,1,0", labels, "cal"),
+               ErrorKind::kInvalidArgument, "must be finite");
+  CHECK_THROWS(ScoreCalibration(o, "1,1,0,-inf\n1,1,0", labels, "cal"),
+               ErrorKind::kInvalidArgument, "must be finite");
+  // Bytes that are not UTF-8 are escaped in the message.
+  CHECK_THROWS(ScoreCalibration(o, "1,\xff,0\n1,1,0", labels, "cal"),
+               ErrorKind::kInvalidArgument, "could not parse '\\xFF'");
+  for (float bad : {std::nanf(""), INFINITY, -0.1f, 1.5f}) {
+    CHECK_THROWS(ScoreCalibration(Options(ScoreTransformation::kLog, bad), "1,1,0\n1,1,0",
+                                  labels, "m: cal.txt"),
+                 ErrorKind::kInvalidArgument,
+                 "m: cal.txt: ScoreCalibrationOptions.default_score is ");
+  }
+  ScoreCalibration ok(Options(ScoreTransformation::kLog, 1.0f), "0,1,0\n1,1,0", labels, "cal");
+  CHECK_EQ(ok.Calibrate("a", 0.5f), 0.0f);  // scale 0 is allowed
+}

@@ -4,6 +4,7 @@
 // AUDIOCLF_SHARED_DIR points at the shared data — the reference clips,
 // checked against values computed once with Python's soundfile.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -482,8 +483,12 @@ TEST_CASE(malformed_files_are_rejected_with_clear_messages) {
       {"extensible_adpcm_subformat",
        Riff({Chunk("fmt ", ExtensibleFmtBody(2, 1, 16000, 16, 16)), data4}),
        "subformat {00000002-"},
-      {"data_past_eof", Riff({fmt16, Chunk("data", Ints({1, 2, 3, 4}, 2), 1000)}),
-       "data chunk size 1000 exceeds file: only 8 bytes available"},
+      {"channels_257", Riff({Chunk("fmt ", FmtBody(1, 257, 16000, 8)), data4}),
+       "fmt chunk has 257 channels, more than the limit of 256"},
+      {"sample_rate_1", Riff({Chunk("fmt ", FmtBody(1, 1, 1, 16)), data4}),
+       "fmt chunk has sample rate 1 Hz, expected 1000..768000 Hz"},
+      {"sample_rate_768001", Riff({Chunk("fmt ", FmtBody(1, 1, 768001, 16)), data4}),
+       "sample rate 768001 Hz"},
       {"list_past_eof", Riff({fmt16, Chunk("LIST", Bytes{1, 2}, 5000)}),
        "chunk 'LIST' at offset 36 has size 5000, which exceeds file (2 bytes available)"},
       {"binary_chunk_id", Riff({fmt16, Chunk("\x01\x02zz", Bytes{}, 77)}),
@@ -509,11 +514,47 @@ TEST_CASE(unopenable_paths) {
   TempDir dir;
   const std::string missing = dir.path() + "/does_not_exist.wav";
   CHECK_THROWS(WavReader::Open(missing), ErrorKind::kInvalidArgument,
-               "cannot open WAV file '" + missing + "': No such file");
+               "WAV file '" + missing + "' cannot be opened: No such file");
   CHECK_THROWS(ReadWavFile(missing, nullptr), ErrorKind::kInvalidArgument,
                missing);
   CHECK_THROWS(WavReader::Open(dir.path()), ErrorKind::kInvalidArgument,
-               "not a regular file");
+               "WAV file '" + dir.path() + "' is a directory, not a regular file");
+  // A FIFO would block open() until a writer came.
+  const std::string fifo = dir.path() + "/pipe.wav";
+  CHECK(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS(WavReader::Open(fifo), ErrorKind::kInvalidArgument,
+               "WAV file '" + fifo + "' is a FIFO (named pipe), not a regular file");
+  CHECK_THROWS(WavReader::Open("/dev/zero"), ErrorKind::kInvalidArgument,
+               "is a character device");
+}
+
+TEST_CASE(truncated_data_chunk_reads_the_whole_frames_present) {
+  TempDir dir;
+  // Claims 1000 bytes; holds 3 stereo int16 frames and one stray byte.
+  Bytes data = Ints({1, 2, 3, 4, 5, 6}, 2);
+  data.push_back(9);
+  const std::string path = dir.Write(
+      "cut.wav", Riff({Chunk("fmt ", FmtBody(1, 2, 16000, 16)), Chunk("data", data, 1000)}));
+  WavReader reader = WavReader::Open(path);
+  CHECK(reader.info().truncated);
+  CHECK_EQ(reader.info().frame_count, 3u);
+  CHECK_EQ(reader.info().declared_frame_count, 250u);
+  float x[8] = {};
+  CHECK_EQ(reader.ReadFrames(0, 4, x), 3u);
+  CHECK_EQ(x[5], I16(6));
+  WavInfo info;
+  CHECK_EQ(ReadWavFile(path, &info).size(), 6u);
+  CHECK(info.truncated);
+  CHECK_THROWS(WavReader::Open(path, /*strict=*/true), ErrorKind::kInvalidArgument,
+               "WAV file '" + path + "': data chunk size 1000 exceeds file: only 14 bytes");
+  CHECK_THROWS(ReadWavFile(path, nullptr, /*strict=*/true), ErrorKind::kInvalidArgument,
+               "exceeds file");
+  // A complete file is not truncated.
+  const std::string whole = dir.Write(
+      "whole.wav", Riff({Chunk("fmt ", FmtBody(1, 1, 16000, 16)), Chunk("data", Ints({1}, 2))}));
+  const WavReader complete = WavReader::Open(whole, true);
+  CHECK(!complete.info().truncated);
+  CHECK_EQ(complete.info().declared_frame_count, 1u);
 }
 
 // ---- the shared reference clips --------------------------------------------------

@@ -596,3 +596,42 @@ TEST_CASE(shared_two_heads_labels) {
   CHECK_EQ(zip.Read("loudness_fr.txt"), std::string("calme\nmodéré\nfort\n"));
   CHECK_EQ(CountLines(zip.Read("sound_type_en.txt")), 4u);
 }
+
+TEST_CASE(bombs_are_refused_before_inflating) {
+  {
+    // Over the entry cap: refused from the declared size alone.
+    const BuiltZip built = BuildZip({Spec("big.txt", std::string((16u << 20) + 1, 'a'), 8)});
+    CHECK_THROWS(Parse(built.bytes).Read("big.txt"), ErrorKind::kInvalidArgument,
+                 "model.tflite: zip entry 'big.txt': uncompressed size 16777217 bytes is more "
+                 "than the limit of 16777216");
+  }
+  {
+    // 2 MiB of newlines deflate about 1000:1.
+    const BuiltZip built = BuildZip({Spec("labels.txt", std::string(2u << 20, '\n'), 8)});
+    CHECK(built.bytes.size() < 20000);
+    CHECK_THROWS(Parse(built.bytes).Read("labels.txt"), ErrorKind::kInvalidArgument,
+                 "zip entry 'labels.txt': ");
+    CHECK_THROWS(Parse(built.bytes).Read("labels.txt"), ErrorKind::kInvalidArgument,
+                 "a ratio above the limit of 100:1");
+  }
+  {
+    // A lying (small) declared size still stops the inflation there.
+    BuiltZip built = BuildZip({Spec("x.txt", std::string(1u << 20, 'x'), 8)});
+    Patch32(built.bytes, built.central_headers[0] + 24, 1000);
+    CHECK_THROWS(Parse(built.bytes).Read("x.txt"), ErrorKind::kInvalidArgument,
+                 "inflates to more than its declared size of 1000 bytes");
+  }
+  // Below the ratio floor a highly compressible entry is fine.
+  const BuiltZip small = BuildZip({Spec("s.txt", std::string(100000, '\n'), 8)});
+  CHECK_EQ(Parse(small.bytes).Read("s.txt").size(), 100000u);
+}
+
+TEST_CASE(entry_names_that_are_not_utf8_are_escaped_in_messages) {
+  std::vector<EntrySpec> specs = {Spec("caf\xe9\n.txt", "data")};
+  specs[0].bad_crc = true;
+  const BuiltZip built = BuildZip(specs);
+  CHECK_THROWS(Parse(built.bytes).Read("caf\xe9\n.txt"), ErrorKind::kInvalidArgument,
+               "zip entry 'caf\\xE9\\x0A.txt': CRC-32 mismatch");
+  CHECK_THROWS(Parse(built.bytes).Read("n\xff"), ErrorKind::kInvalidArgument,
+               "zip archive has no entry 'n\\xFF'");
+}

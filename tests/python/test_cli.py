@@ -170,7 +170,7 @@ def test_bad_files_in_a_batch_are_reported_and_the_rest_classified(tmp_path: Pat
     truncated.write_bytes(Path(TONE).read_bytes()[:3000])
     missing = tmp_path / "missing.wav"
     inputs = [str(text), TONE, str(truncated), str(missing)]
-    proc = run("classify", "--model", TINY, *inputs, "--format", "csv", "--top-k", "1")
+    proc = run("classify", "--model", TINY, *inputs, "--format", "csv", "--top-k", "1", "--strict")
     assert proc.returncode == 1
     assert {row["file"] for row in parse_csv(proc.stdout)} == {TONE}
     errors = proc.stderr.splitlines()

@@ -217,9 +217,8 @@ def _wav(
         (b"OggS" + b"\0" * 60, "not a RIFF|RIFF"),
         (_wav(fmt_channels=0), "channels"),
         (_wav(block_align=3), "block_align"),
-        (_wav(data_size=1 << 20), "data chunk size"),
     ],
-    ids=["empty", "truncated-header", "not-riff", "channels-0", "block-align", "size-past-eof"],
+    ids=["empty", "truncated-header", "not-riff", "channels-0", "block-align"],
 )
 def test_malformed_wav_files(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.wav"

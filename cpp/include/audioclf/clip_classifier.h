@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audioclf/audio/audio_converter.h"
+#include "audioclf/audio/wav_reader.h"
 #include "audioclf/stream_classifier.h"
 
 namespace audioclf {
@@ -22,11 +23,16 @@ std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
 // Called on the calling thread after each block: frames read so far, total.
 using Progress = std::function<void(uint64_t frames_done, uint64_t frames_total)>;
 
-// Same for a WAV file, read in blocks of `block_frames`; the file's own rate
-// and channel count override those in `options`.
+// Same for a WAV file, read in blocks of `block_frames` (fewer for files so
+// wide that a block would pass limits::kMaxReadBlockBytes); the file's own
+// rate and channel count override those in `options`.
 std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
                                           const std::string& path, StreamOptions options,
                                           size_t block_frames = 1 << 16,
+                                          const Progress& progress = nullptr);
+// The same from a reader already open (e.g. to look at info().truncated).
+std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier, WavReader& reader,
+                                          StreamOptions options, size_t block_frames = 1 << 16,
                                           const Progress& progress = nullptr);
 
 }  // namespace audioclf

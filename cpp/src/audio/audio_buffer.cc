@@ -6,6 +6,7 @@
 #include <string>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 
 namespace audioclf {
 
@@ -38,6 +39,11 @@ AudioFormat Checked(AudioFormat format, size_t buffer_frames) {
   if (format.channels == 0) ThrowInvalidArgument("audio format: channels must be > 0");
   if (format.sample_rate == 0) ThrowInvalidArgument("audio format: sample_rate must be > 0");
   if (buffer_frames == 0) ThrowInvalidArgument("buffer_size must be > 0 frames");
+  if (buffer_frames > limits::kMaxAudioBufferSamples / format.channels) {
+    ThrowInvalidArgument("buffer_size: " + std::to_string(buffer_frames) + " frames of " +
+                         std::to_string(format.channels) + " channel(s) is more than the limit of " +
+                         std::to_string(limits::kMaxAudioBufferSamples) + " samples");
+  }
   return format;
 }
 

@@ -6,6 +6,7 @@
 #include "audioclf/audio/audio_buffer.h"
 #include "audioclf/audio/resampler.h"
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 
 namespace audioclf {
 
@@ -34,8 +35,17 @@ AudioConverter::AudioConverter(uint32_t input_rate, uint32_t input_channels,
       input_channels_(input_channels),
       output_(output),
       options_(options) {
-  if (input_rate == 0) ThrowInvalidArgument("sample_rate: must be > 0");
+  if (input_rate < limits::kMinSampleRate || input_rate > limits::kMaxSampleRate) {
+    ThrowInvalidArgument("sample_rate: " + std::to_string(input_rate) + " Hz is outside " +
+                         std::to_string(limits::kMinSampleRate) + ".." +
+                         std::to_string(limits::kMaxSampleRate) + " Hz");
+  }
   if (input_channels == 0) ThrowInvalidArgument("audio has 0 channels");
+  if (input_channels > limits::kMaxChannels) {
+    ThrowInvalidArgument("audio has " + std::to_string(input_channels) +
+                         " channels, more than the limit of " +
+                         std::to_string(limits::kMaxChannels));
+  }
   if (output.sample_rate == 0 || output.channels == 0) {
     ThrowInvalidArgument("model audio format must have a rate and channels");
   }

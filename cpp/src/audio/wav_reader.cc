@@ -1,7 +1,7 @@
 #include "audioclf/audio/wav_reader.h"
 
-#include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
+#include "audioclf/regular_file.h"
 
 namespace audioclf {
 namespace {
@@ -192,8 +194,14 @@ void ParseFmt(const std::string& path, const unsigned char* body,
   }
 
   if (channels == 0) Fail(path, "fmt chunk has channels 0, expected >= 1");
-  if (sample_rate == 0) {
-    Fail(path, "fmt chunk has sample rate 0, expected > 0");
+  if (channels > limits::kMaxChannels) {
+    Fail(path, "fmt chunk has " + std::to_string(channels) + " channels, more than the limit of " +
+                   std::to_string(limits::kMaxChannels));
+  }
+  if (sample_rate < limits::kMinSampleRate || sample_rate > limits::kMaxSampleRate) {
+    Fail(path, "fmt chunk has sample rate " + std::to_string(sample_rate) + " Hz, expected " +
+                   std::to_string(limits::kMinSampleRate) + ".." +
+                   std::to_string(limits::kMaxSampleRate) + " Hz");
   }
   const uint32_t expected_align =
       channels * static_cast<uint32_t>(BytesPerSample(format));
@@ -214,23 +222,16 @@ void ParseFmt(const std::string& path, const unsigned char* body,
 
 }  // namespace
 
-WavReader WavReader::Open(const std::string& path) {
-  errno = 0;
-  FilePtr file(std::fopen(path.c_str(), "rb"));
+WavReader WavReader::Open(const std::string& path, bool strict) {
+  // Only regular files: a FIFO would block fopen() forever.
+  const OpenedFile opened = OpenRegularFile(path, "WAV file");
+  FilePtr file(fdopen(opened.fd, "rb"));
   if (!file) {
     const int err = errno;
-    ThrowInvalidArgument("cannot open WAV file '" + path + "': " +
-                         (err != 0 ? std::strerror(err) : "fopen failed"));
+    ::close(opened.fd);
+    FailIo(path, "fdopen failed", err);
   }
   std::FILE* f = file.get();
-#if !defined(_WIN32)
-  // fopen() accepts directories and FIFOs; reject them here with a clear
-  // message instead of failing later on seek or read.
-  struct stat st;
-  if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-    Fail(path, "not a regular file");
-  }
-#endif
 
   // The real length bounds every size the header declares.
   errno = 0;
@@ -292,16 +293,22 @@ WavReader WavReader::Open(const std::string& path) {
         // Written by a streaming encoder that never patched the size.
         data_bytes = available;
       } else if (size > available) {
-        Fail(path, "data chunk size " + std::to_string(size) +
-                       " exceeds file: only " + std::to_string(available) +
-                       " bytes available after offset " +
-                       std::to_string(body));
+        // A recording cut short (a battery died): read what is there.
+        if (strict) {
+          Fail(path, "data chunk size " + std::to_string(size) +
+                         " exceeds file: only " + std::to_string(available) +
+                         " bytes available after offset " +
+                         std::to_string(body));
+        }
+        data_bytes = available;
+        info.truncated = true;
       }
       // block_align was validated by ParseFmt, so it is non-zero; a trailing
       // partial frame is dropped.
       const uint32_t block_align =
           info.channels * static_cast<uint32_t>(BytesPerSample(info.format));
       info.frame_count = data_bytes / block_align;
+      info.declared_frame_count = info.truncated ? size / block_align : info.frame_count;
       info.data_offset = body;
       have_data = true;
       break;  // chunks after the audio are of no interest
@@ -401,8 +408,8 @@ size_t WavReader::ReadFrames(uint64_t first_frame, size_t frame_count,
   return done;
 }
 
-std::vector<float> ReadWavFile(const std::string& path, WavInfo* info) {
-  WavReader reader = WavReader::Open(path);
+std::vector<float> ReadWavFile(const std::string& path, WavInfo* info, bool strict) {
+  WavReader reader = WavReader::Open(path, strict);
   const WavInfo& header = reader.info();
   const uint64_t total = header.frame_count * header.channels;
   if (total > std::numeric_limits<size_t>::max() / sizeof(float)) {

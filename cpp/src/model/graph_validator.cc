@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
 #include "audioclf/model/flatbuffer_reader.h"
 
 namespace audioclf {
@@ -271,10 +272,10 @@ class GraphValidator {
         model_.VectorField(model_field::kSubgraphs, "subgraphs", 4);
     subgraph_count_ = subgraphs ? subgraphs->size() : 0;
     if (subgraph_count_ == 0) model_.Fail("subgraphs", "model has no subgraphs");
-    if (subgraph_count_ > kMaxSubgraphs) {
+    if (subgraph_count_ > limits::kMaxSubgraphs) {
       model_.Fail("subgraphs", Plural(subgraph_count_, "subgraph") +
                                    " is more than the limit of " +
-                                   std::to_string(kMaxSubgraphs));
+                                   std::to_string(limits::kMaxSubgraphs));
     }
     tensor_counts_.resize(subgraph_count_);
     calls_.resize(subgraph_count_);
@@ -335,10 +336,10 @@ class GraphValidator {
     std::optional<Vector> tensors =
         subgraph.VectorField(subgraph_field::kTensors, "tensors", 4);
     const size_t tensor_count = tensors ? tensors->size() : 0;
-    if (tensor_count > kMaxGraphTensors) {
+    if (tensor_count > limits::kMaxGraphTensors) {
       subgraph.Fail("tensors", Plural(tensor_count, "tensor") +
                                    " is more than the limit of " +
-                                   std::to_string(kMaxGraphTensors));
+                                   std::to_string(limits::kMaxGraphTensors));
     }
     tensor_counts_[subgraph_index] = tensor_count;
     std::vector<TensorState> state(tensor_count);
@@ -379,10 +380,10 @@ class GraphValidator {
     std::optional<Vector> operators =
         subgraph.VectorField(subgraph_field::kOperators, "operators", 4);
     const size_t operator_count = operators ? operators->size() : 0;
-    if (operator_count > kMaxGraphOperators) {
+    if (operator_count > limits::kMaxGraphOperators) {
       subgraph.Fail("operators", Plural(operator_count, "operator") +
                                      " is more than the limit of " +
-                                     std::to_string(kMaxGraphOperators));
+                                     std::to_string(limits::kMaxGraphOperators));
     }
     for (size_t o = 0; o < operator_count; ++o) {
       const Table op = operators->TableAt(o);
@@ -467,14 +468,14 @@ class GraphValidator {
                                  " (expected >= 0)");
       }
       elements *= static_cast<uint64_t>(shape[d]);
-      if (elements > kMaxTensorBytes) break;  // reported below; no overflow
+      if (elements > limits::kMaxTensorBytes) break;  // reported below; no overflow
     }
     const int8_t type = tensor.Scalar<int8_t>(tensor_field::kType, "type", 0);
     const uint64_t element_bytes = TfliteElementBytes(type);
     const uint64_t bytes = elements * (element_bytes ? element_bytes : 1);
-    if (elements > kMaxTensorBytes || bytes > kMaxTensorBytes) {
+    if (elements > limits::kMaxTensorBytes || bytes > limits::kMaxTensorBytes) {
       tensor.Fail("shape", "the shape's size exceeds the limit of " +
-                               std::to_string(kMaxTensorBytes) + " bytes");
+                               std::to_string(limits::kMaxTensorBytes) + " bytes");
     }
 
     const uint32_t buffer =

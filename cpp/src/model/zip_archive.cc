@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "audioclf/error.h"
+#include "audioclf/limits.h"
+#include "audioclf/text.h"
 
 namespace audioclf {
 
@@ -91,7 +93,7 @@ class ZipError {
   }
   [[noreturn]] void Entry(const std::string& name,
                           const std::string& message) const {
-    ThrowInvalidArgument(source_ + ": zip entry '" + name + "': " + message);
+    ThrowInvalidArgument(source_ + ": zip entry '" + Printable(name) + "': " + message);
   }
 
  private:
@@ -182,8 +184,9 @@ void ApplyZip64Extra(const uint8_t* extra, size_t extra_size, uint32_t size32,
   }
 }
 
-// Raw-deflate (no zlib header) decompression, never producing more than
-// `expected` bytes so that a lying size cannot exhaust memory.
+// Raw-deflate (no zlib header) decompression in 64 KiB chunks, never
+// producing more than `expected` bytes (already bounded by the entry cap) so
+// that a lying size cannot exhaust memory.
 std::string Inflate(const uint8_t* in, uint64_t in_size, uint64_t expected,
                     const std::string& name, const ZipError& error) {
   z_stream stream{};
@@ -197,7 +200,7 @@ std::string Inflate(const uint8_t* in, uint64_t in_size, uint64_t expected,
 
   std::string out;
   // Reserve what a genuine entry needs, but not a forged multi-GB size.
-  out.reserve(static_cast<size_t>(std::min<uint64_t>(expected, 16u << 20)));
+  out.reserve(static_cast<size_t>(std::min<uint64_t>(expected, limits::kZipRatioFloorBytes)));
   uint64_t remaining = in_size;
   unsigned char chunk[1 << 16];
   for (;;) {
@@ -357,7 +360,7 @@ bool ZipArchive::Contains(const std::string& name) const {
 const ZipArchive::Entry& ZipArchive::Find(const std::string& name) const {
   auto it = index_.find(name);
   if (it == index_.end()) {
-    ThrowInvalidArgument(source_ + ": zip archive has no entry '" + name + "'");
+    ThrowInvalidArgument(source_ + ": zip archive has no entry '" + Printable(name) + "'");
   }
   return entries_[it->second];
 }
@@ -384,6 +387,19 @@ std::string ZipArchive::Read(const std::string& name) const {
                           " bytes of data at offset " + std::to_string(start) +
                           " extend past end of data (size " +
                           std::to_string(size_) + ")");
+  }
+  // Bounded before inflating: a bomb is refused without being expanded.
+  if (e.uncompressed_size > limits::kMaxZipEntryBytes) {
+    error.Entry(name, "uncompressed size " + std::to_string(e.uncompressed_size) +
+                          " bytes is more than the limit of " +
+                          std::to_string(limits::kMaxZipEntryBytes));
+  }
+  if (e.uncompressed_size > limits::kZipRatioFloorBytes &&
+      e.uncompressed_size / std::max<uint64_t>(e.compressed_size, 1) >
+          limits::kMaxZipCompressionRatio) {
+    error.Entry(name, std::to_string(e.compressed_size) + " compressed bytes inflate to " +
+                          std::to_string(e.uncompressed_size) + ", a ratio above the limit of " +
+                          std::to_string(limits::kMaxZipCompressionRatio) + ":1");
   }
   std::string contents;
   if (e.method == 0) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "audioclf/error.h"
+#include "audioclf/text.h"
 
 namespace audioclf {
 namespace {
@@ -27,12 +28,12 @@ std::string ReadAssociatedFile(const ZipArchive* files,
                                const std::string& source) {
   if (files == nullptr) {
     ThrowInvalidArgument(source + ": metadata names associated file '" +
-                         file.name +
+                         Printable(file.name) +
                          "' but the model has no zip archive of associated "
                          "files appended");
   }
   if (!files->Contains(file.name)) {
-    ThrowInvalidArgument(source + ": associated file '" + file.name +
+    ThrowInvalidArgument(source + ": associated file '" + Printable(file.name) +
                          "' named in the metadata is missing from the "
                          "model's zip archive");
   }
@@ -49,6 +50,13 @@ Activation ParseActivation(const std::string& name) {
 }
 
 void ClassificationOptions::Validate() const {
+  if (score_threshold && !std::isfinite(*score_threshold)) {
+    ThrowInvalidArgument("score_threshold: must be finite, got " +
+                         std::to_string(*score_threshold));
+  }
+  if (display_names_locale.find('\0') != std::string::npos) {
+    ThrowInvalidArgument("display_names_locale: contains a NUL byte");
+  }
   if (max_results == 0) {
     ThrowInvalidArgument("max_results: value must be != 0 (-1 keeps all)");
   }
@@ -60,69 +68,94 @@ void ClassificationOptions::Validate() const {
 }
 
 std::vector<std::string> ParseLabelFile(const std::string& contents,
-                                        const std::string& source) {
+                                        const std::string& source, size_t max_lines) {
   if (contents.empty()) ThrowInvalidArgument(source + ": label file is empty");
+  // Counted before any line is stored, so a file of a million newlines
+  // costs nothing.
+  const size_t line_count = static_cast<size_t>(
+      std::count(contents.begin(), contents.end(), '\n') + (contents.back() != '\n'));
+  if (line_count > max_lines) {
+    ThrowInvalidArgument(source + ": label file has " + std::to_string(line_count) +
+                         " lines, more than the " + std::to_string(max_lines) +
+                         " labels it can have (one per class)");
+  }
   std::vector<std::string> lines;
+  lines.reserve(line_count);
   size_t start = 0;
-  while (start <= contents.size()) {
+  while (start < contents.size()) {
     size_t end = contents.find('\n', start);
     if (end == std::string::npos) end = contents.size();
     std::string line = contents.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t bad = FindInvalidUtf8(line);
+    if (bad != line.size()) {
+      ThrowInvalidArgument(source + ": line " + std::to_string(lines.size() + 1) +
+                           " is not valid UTF-8 (at byte " + std::to_string(bad + 1) +
+                           "): '" + Printable(line) + "'");
+    }
     lines.push_back(std::move(line));
     start = end + 1;
   }
-  // A file ending in '\n' yields one empty last line, which is not a label.
-  if (!lines.empty() && lines.back().empty()) lines.pop_back();
   return lines;
 }
 
 ClassificationHead BuildClassificationHead(const TensorMetadata* metadata,
                                            const ZipArchive* files,
                                            const std::string& locale,
-                                           const std::string& source) {
+                                           const std::string& source,
+                                           size_t max_labels) {
   ClassificationHead head;
   if (metadata == nullptr) return head;
-  head.name = metadata->name;
+  // Kept as UTF-8 text: Python reads it as a str.
+  head.name = FindInvalidUtf8(metadata->name) == metadata->name.size()
+                  ? metadata->name
+                  : Printable(metadata->name);
   const AssociatedFile* labels_file =
       FindFile(*metadata, AssociatedFileType::kTensorAxisLabels, nullptr);
   if (labels_file != nullptr) {
-    std::string label_source = source + ": " + labels_file->name;
+    std::string label_source = source + ": " + Printable(labels_file->name);
     head.labels = ParseLabelFile(
-        ReadAssociatedFile(files, *labels_file, source), label_source);
+        ReadAssociatedFile(files, *labels_file, source), label_source, max_labels);
     const AssociatedFile* names_file =
         FindFile(*metadata, AssociatedFileType::kTensorAxisLabels, &locale);
     if (names_file != nullptr) {
       head.display_names = ParseLabelFile(
           ReadAssociatedFile(files, *names_file, source),
-          source + ": " + names_file->name);
+          source + ": " + Printable(names_file->name), max_labels);
       if (head.display_names.size() != head.labels.size()) {
         ThrowInvalidArgument(source + ": display names file '" +
-                             names_file->name + "' has " +
+                             Printable(names_file->name) + "' has " +
                              std::to_string(head.display_names.size()) +
-                             " lines but labels file '" + labels_file->name +
+                             " lines but labels file '" + Printable(labels_file->name) +
                              "' has " + std::to_string(head.labels.size()));
       }
     }
   }
-  if (metadata->score_threshold) head.score_threshold = *metadata->score_threshold;
+  if (metadata->score_threshold) {
+    if (!std::isfinite(*metadata->score_threshold)) {
+      ThrowInvalidArgument(source + ": output '" + Printable(metadata->name) +
+                           "': ScoreThresholdingOptions.global_score_threshold is " +
+                           std::to_string(*metadata->score_threshold) + ", expected a finite value");
+    }
+    head.score_threshold = *metadata->score_threshold;
+  }
   if (metadata->score_calibration) {
     if (labels_file == nullptr) {
-      ThrowInvalidArgument(source + ": output '" + metadata->name +
+      ThrowInvalidArgument(source + ": output '" + Printable(metadata->name) +
                            "' has ScoreCalibrationOptions but no "
                            "TENSOR_AXIS_LABELS file");
     }
     const AssociatedFile* calibration_file = FindFile(
         *metadata, AssociatedFileType::kTensorAxisScoreCalibration, nullptr);
     if (calibration_file == nullptr) {
-      ThrowInvalidArgument(source + ": output '" + metadata->name +
+      ThrowInvalidArgument(source + ": output '" + Printable(metadata->name) +
                            "' has ScoreCalibrationOptions but no "
                            "TENSOR_AXIS_SCORE_CALIBRATION file");
     }
     head.calibration = std::make_shared<ScoreCalibration>(
         *metadata->score_calibration,
         ReadAssociatedFile(files, *calibration_file, source), head.labels,
-        source + ": " + calibration_file->name);
+        source + ": " + Printable(calibration_file->name));
   }
   return head;
 }
@@ -132,6 +165,8 @@ ClassificationPostprocessor::ClassificationPostprocessor(
     const ClassificationOptions& options, const std::string& source)
     : head_index_(head_index), type_(output.type), head_(std::move(head)) {
   options.Validate();
+  where_ = source + ": output tensor " + std::to_string(head_index) +
+           (head_.name.empty() ? "" : " ('" + head_.name + "')");
   const std::string where =
       source + ": output tensor " + std::to_string(head_index);
   const auto& shape = output.shape;
@@ -243,6 +278,15 @@ Classifications ClassificationPostprocessor::Postprocess(
                           " for class " + std::to_string(entry.first) +
                           " is above 1; check the calibration parameters");
       }
+    }
+  }
+
+  // NaN would break the sort's ordering and reach the caller as a score.
+  for (const auto& entry : scores) {
+    if (!std::isfinite(entry.second)) {
+      ThrowRuntimeError(where_ + ": class " + std::to_string(entry.first) + " has score " +
+                        std::to_string(entry.second) +
+                        "; the model produced a non-finite value (check the input's range)");
     }
   }
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "audioclf/error.h"
+#include "audioclf/text.h"
 
 namespace audioclf {
 namespace {
@@ -55,7 +56,7 @@ float ParseFloat(const std::string& text, const std::string& where) {
   // Surrounding spaces are tolerated, anything else is not.
   while (end != nullptr && (*end == ' ' || *end == '\t' || *end == '\r')) ++end;
   if (text.empty() || end == begin || *end != '\0' || errno == ERANGE) {
-    ThrowInvalidArgument(where + ": could not parse '" + text + "' as a float");
+    ThrowInvalidArgument(where + ": could not parse '" + Printable(text) + "' as a float");
   }
   return value;
 }
@@ -67,6 +68,11 @@ ScoreCalibration::ScoreCalibration(const ScoreCalibrationOptions& options,
                                    const std::vector<std::string>& labels,
                                    const std::string& source)
     : options_(options) {
+  if (!std::isfinite(options.default_score) || options.default_score < 0.0f ||
+      options.default_score > 1.0f) {
+    ThrowInvalidArgument(source + ": ScoreCalibrationOptions.default_score is " +
+                         std::to_string(options.default_score) + ", expected a score in [0, 1]");
+  }
   if (file_contents.empty()) {
     ThrowInvalidArgument(source + ": score calibration file is empty");
   }
@@ -104,6 +110,16 @@ ScoreCalibration::ScoreCalibration(const ScoreCalibrationOptions& options,
     sigmoid.offset = ParseFloat(fields[2], where);
     if (fields.size() == 4) {
       sigmoid.min_uncalibrated_score = ParseFloat(fields[3], where);
+    }
+    // Non-finite parameters would give NaN scores, a negative scale
+    // negative ones.
+    if (!std::isfinite(sigmoid.scale) || sigmoid.scale < 0.0f) {
+      ThrowInvalidArgument(where + ": scale is " + Printable(fields[0]) + ", expected a finite value >= 0");
+    }
+    if (!std::isfinite(sigmoid.slope) || !std::isfinite(sigmoid.offset) ||
+        (sigmoid.min_uncalibrated_score && !std::isfinite(*sigmoid.min_uncalibrated_score))) {
+      ThrowInvalidArgument(where + ": slope, offset and min_score must be finite, got '" +
+                           Printable(lines[i]) + "'");
     }
     sigmoids_[labels[i]] = sigmoid;  // a repeated label keeps the last line
   }

@@ -54,6 +54,9 @@ std::shared_ptr<LiteRtRuntime> LiteRtRuntime::Open(
         " to libLiteRt.so (shipped by the ai-edge-litert Python package)");
   }
 
+  if (path.find('\0') != std::string::npos) {
+    ThrowInvalidArgument("litert_library: the path contains a NUL byte");
+  }
   std::lock_guard<std::mutex> lock(RegistryMutex());
   auto found = Registry().find(path);
   if (found != Registry().end()) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -180,6 +181,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     classify.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a truncated WAV file instead of reading the frames it holds",
+    )
+    classify.add_argument(
         "--events", action="store_true", help="print merged events instead of windows (below)"
     )
     classify.add_argument(
@@ -250,10 +256,12 @@ def _audio_files(directory: str) -> list[str]:
 def _duration(path: str) -> float:
     """Seconds of audio in a file (0 when it cannot be read: classifying reports why)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return 0.0  # a FIFO would block open()
         with open(path, "rb") as f:
             head = f.read(12)
         if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
-            info = _core.WavReader(path).info
+            info = _core.WavReader(path, warn=False).info
             return info.frame_count / info.sample_rate
         import soundfile
 
@@ -423,6 +431,7 @@ class _Batch:
                     overlap=self.overlap,
                     workers=self.args.workers,
                     resampler=self.args.resampler,
+                    strict=self.args.strict,
                 )
             except (ValueError, RuntimeError, OSError) as error:
                 progress.clear()

@@ -22,16 +22,23 @@ struct WavInfo {
   SampleFormat format = SampleFormat::kInt16;
   uint16_t format_tag = 0;       // 1 PCM, 3 IEEE float (resolved from EXTENSIBLE)
   uint32_t bits_per_sample = 0;
-  uint64_t frame_count = 0;
+  uint64_t frame_count = 0;      // whole frames present in the file
   uint64_t data_offset = 0;      // byte offset of the first frame in the file
+  // A data chunk claiming more bytes than the file holds (a recording cut
+  // short): frame_count is what is there, declared_frame_count the claim.
+  bool truncated = false;
+  uint64_t declared_frame_count = 0;
 };
 
 class WavReader {
  public:
   // Opens and validates the header. Throws Error(kInvalidArgument) naming the
-  // path and what is wrong (not RIFF/WAVE, no fmt or data chunk, data before
-  // fmt, zero channels, block_align mismatch, sizes past the end of file...).
-  static WavReader Open(const std::string& path);
+  // path and what is wrong (not a regular file, not RIFF/WAVE, no fmt or data
+  // chunk, data before fmt, channels or sample rate out of limits.h's range,
+  // block_align mismatch, chunk sizes past the end of file...). A data chunk
+  // running past the end is read as far as whole frames go (info().truncated)
+  // unless `strict`, where it is an error too.
+  static WavReader Open(const std::string& path, bool strict = false);
 
   WavReader(WavReader&&) noexcept;
   WavReader& operator=(WavReader&&) noexcept;
@@ -54,7 +61,7 @@ class WavReader {
 };
 
 // Reads a whole file as interleaved float32.
-std::vector<float> ReadWavFile(const std::string& path, WavInfo* info);
+std::vector<float> ReadWavFile(const std::string& path, WavInfo* info, bool strict = false);
 
 }  // namespace audioclf
 

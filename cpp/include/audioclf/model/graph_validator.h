@@ -9,7 +9,7 @@
 // - every tensor an operator reads is a subgraph input, a variable, a
 //   constant whose buffer holds exactly its shape's bytes, or the output of
 //   an earlier operator;
-// - shapes are non-negative and their byte sizes bounded (limits below);
+// - shapes are non-negative and their byte sizes bounded (limits.h);
 // - quantization scales are finite and > 0, with one zero point per scale
 //   (or none, meaning zero);
 // - signature tensors exist.
@@ -24,14 +24,6 @@
 #include <string>
 
 namespace audioclf {
-
-// The largest tensor a model may declare (elements × element size).
-constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 30;
-// The most tensors, operators and subgraphs a model may have; real audio
-// models have a few hundred tensors.
-constexpr size_t kMaxGraphTensors = 1 << 20;
-constexpr size_t kMaxGraphOperators = 1 << 20;
-constexpr size_t kMaxSubgraphs = 1024;
 
 // Validates the graph of `size` bytes of a .tflite model; `source` names the
 // model in error messages.

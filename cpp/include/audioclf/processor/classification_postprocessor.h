@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "audioclf/limits.h"
 #include "audioclf/model/model_metadata.h"
 #include "audioclf/model/tflite_model.h"
 #include "audioclf/model/zip_archive.h"
@@ -54,16 +55,20 @@ struct ClassificationHead {
 };
 
 // Splits a label file into lines ('\n', a '\r' before it dropped; a final
-// empty line ignored). Throws when empty.
+// empty line ignored). Throws naming `source` when empty, when it has more
+// than `max_lines` lines (counted before any is stored), or when a line is
+// not valid UTF-8.
 std::vector<std::string> ParseLabelFile(const std::string& contents,
-                                        const std::string& source);
+                                        const std::string& source,
+                                        size_t max_lines = limits::kMaxLabelLines);
 
 // Builds the head of an output tensor from its metadata and the model's
 // associated files. `metadata` may be null (no metadata: no labels).
 ClassificationHead BuildClassificationHead(const TensorMetadata* metadata,
                                            const ZipArchive* files,
                                            const std::string& locale,
-                                           const std::string& source);
+                                           const std::string& source,
+                                           size_t max_labels = limits::kMaxLabelLines);
 
 class ClassificationPostprocessor {
  public:
@@ -74,7 +79,8 @@ class ClassificationPostprocessor {
                               const ClassificationOptions& options,
                               const std::string& source);
 
-  // `output_data` holds the tensor's raw values. Thread-safe.
+  // `output_data` holds the tensor's raw values. Thread-safe. Throws
+  // Error(kRuntime) naming the head when a score is NaN or infinite.
   Classifications Postprocess(const void* output_data) const;
 
   int head_index() const { return head_index_; }
@@ -83,6 +89,7 @@ class ClassificationPostprocessor {
 
  private:
   int head_index_;
+  std::string where_;  // "<model>: output tensor i ('name')", for errors
   ElementType type_;
   TensorQuantization quantization_;
   int num_classes_;
