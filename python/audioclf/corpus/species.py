@@ -131,7 +131,7 @@ def location_scores(lat: float, lon: float, week: int = -1) -> list[tuple[str, f
     options = AudioClassifierOptions(
         base_options=BaseOptions(file_content=content, num_threads=1),
         classification_options=ClassificationOptions(max_results=-1),
-        sample_rate=1,  # no audio: any rate describes the 3-value input
+        sample_rate=16000,  # no audio: any allowed rate describes the 3-value input
         label_file=resolve_model("birdnet").label_file,
         activation="none",  # the model's output is already a probability
     )
