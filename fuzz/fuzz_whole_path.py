@@ -82,7 +82,6 @@ def _scores_finite(results: Any) -> bool:
 
 def run_case(model: str, wav: str, out_dir: str) -> list[dict[str, Any]]:
     import numpy as np
-
     from audioclf import AudioClassifier
     from audioclf.cli.main import main as cli_main
 
@@ -386,7 +385,10 @@ def _inject_bomb(model: bytes, rng: random.Random) -> tuple[bytes, str]:
         crc = zlib.crc32(chunk, crc)
     base = mb.replace_zip(model, {name: b"\n"}, zipfile.ZIP_DEFLATED)
     start = base.find(b"PK\x03\x04")
-    n = struct.unpack_from("<H", base, start + 26)[0] + struct.unpack_from("<H", base, start + 28)[0]
+    n = (
+        struct.unpack_from("<H", base, start + 26)[0]
+        + struct.unpack_from("<H", base, start + 28)[0]
+    )
     old_size = struct.unpack_from("<I", base, start + 18)[0]
     body = start + 30 + n
     out = bytearray(base[:body] + bomb + base[body + old_size :])

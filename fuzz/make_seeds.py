@@ -66,7 +66,9 @@ def wav_bytes(
     samples: list[float] | None = None,
 ) -> bytes:
     """A RIFF/WAVE file; ``extra_chunks`` adds a LIST chunk (odd size, padded) before data."""
-    data = _encode(samples if samples is not None else _tone(frames, channels, rate), bits, is_float)
+    data = _encode(
+        samples if samples is not None else _tone(frames, channels, rate), bits, is_float
+    )
     block_align = channels * bits // 8
     tag = WAVE_FORMAT_FLOAT if is_float else WAVE_FORMAT_PCM
     fmt = struct.pack(
@@ -93,7 +95,14 @@ def wav_bytes(
 
 def seed_wavs() -> dict[str, bytes]:
     wavs = {}
-    for bits, is_float in [(8, False), (16, False), (24, False), (32, False), (32, True), (64, True)]:
+    for bits, is_float in [
+        (8, False),
+        (16, False),
+        (24, False),
+        (32, False),
+        (32, True),
+        (64, True),
+    ]:
         kind = "f" if is_float else "s"
         for channels in (1, 2, 3):
             wavs[f"{kind}{bits}_{channels}ch.wav"] = wav_bytes(
