@@ -57,6 +57,7 @@ sys.path.insert(0, str(HERE))
 # ---------------------------------------------------------------------------
 CLEAN_TYPES = ("ValueError", "RuntimeError")
 MAX_WINDOW_SAMPLES = 1 << 22  # larger windows are not classified with noise
+MALLOC_DEBUG = Path("/lib/x86_64-linux-gnu/libc_malloc_debug.so.0")
 
 
 def _step(steps: list[dict[str, Any]], name: str, fn: Callable[[], Any]) -> Any:
@@ -563,8 +564,11 @@ def start_worker(args: argparse.Namespace, index: int) -> Worker:
     read_fd, write_fd = os.pipe()
     stderr_path = args.work / f"worker{index}.stderr"
     env = dict(os.environ)
-    # Heap corruption aborts instead of passing silently (glibc's checks).
-    env.update(MALLOC_CHECK_="3", MALLOC_PERTURB_="165", AUDIOCLF_LITERT_LOGS="")
+    # Heap corruption aborts instead of passing silently: glibc's malloc
+    # checks (in libc_malloc_debug since glibc 2.34) and perturbed free memory.
+    env.update(MALLOC_CHECK_="3", MALLOC_PERTURB_="165")
+    if MALLOC_DEBUG.is_file():
+        env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), str(MALLOC_DEBUG)]))
     with open(stderr_path, "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker-fd", str(write_fd)],
