@@ -107,7 +107,8 @@ def run_case(model: str, wav: str, out_dir: str) -> list[dict[str, Any]]:
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         code = _step(steps, "cli", lambda: cli_main(argv))
     if code not in (None, 0):
-        steps[-1].update(error="exit", message=stderr.getvalue()[-2000:], code=code)
+        # The head: "audioclf: error: <file>: ..." (a long message is cut after it).
+        steps[-1].update(error="exit", message=stderr.getvalue()[:2000], code=code)
     return steps
 
 
@@ -630,7 +631,7 @@ def verdict(case: Case, steps: list[dict[str, Any]]) -> tuple[str, str]:
         message = s.get("message", "")
         if s["error"] == "exit":
             if "audioclf: error:" not in message or not any(n in message for n in names):
-                return "unclear", f"cli exit {s.get('code')}: {message[-300:]!r}"
+                return "unclear", f"cli exit {s.get('code')}: {message[:300]!r}"
             continue
         if s["error"] not in CLEAN_TYPES:
             return "unclear", f"{s['step']}: {s['error']}: {message[:300]}"
