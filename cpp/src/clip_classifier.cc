@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "audioclf/audio/wav_reader.h"
+#include "audioclf/error.h"
 #include "audioclf/limits.h"
 
 namespace audioclf {
@@ -43,22 +44,26 @@ std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
 std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier, WavReader& reader,
                                           StreamOptions options, size_t block_frames,
                                           const Progress& progress) {
-  const WavInfo& info = reader.info();
-  options.input_rate = info.sample_rate;
-  options.input_channels = info.channels;
-  StreamClassifier stream(classifier, options);
-  const size_t frame_bytes = info.channels * sizeof(float);
-  block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
-  std::vector<float> block(block_frames * info.channels);
-  for (uint64_t start = 0; start < info.frame_count; start += block_frames) {
-    size_t frames = reader.ReadFrames(start, block_frames, block.data());
-    if (frames == 0) break;
-    stream.Feed(AudioView::Interleaved(block.data(), SampleFormat::kFloat32, frames,
-                                       info.channels));
-    if (progress) progress(start + frames, info.frame_count);
+  try {
+    const WavInfo& info = reader.info();
+    options.input_rate = info.sample_rate;
+    options.input_channels = info.channels;
+    StreamClassifier stream(classifier, options);
+    const size_t frame_bytes = info.channels * sizeof(float);
+    block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
+    std::vector<float> block(block_frames * info.channels);
+    for (uint64_t start = 0; start < info.frame_count; start += block_frames) {
+      size_t frames = reader.ReadFrames(start, block_frames, block.data());
+      if (frames == 0) break;
+      stream.Feed(AudioView::Interleaved(block.data(), SampleFormat::kFloat32, frames,
+                                         info.channels));
+      if (progress) progress(start + frames, info.frame_count);
+    }
+    stream.Finish();
+    return Collect(stream);
+  } catch (const Error& error) {
+    RethrowNaming(error, reader.path());
   }
-  stream.Finish();
-  return Collect(stream);
 }
 
 }  // namespace audioclf

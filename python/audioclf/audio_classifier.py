@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -299,22 +300,27 @@ class AudioClassifier:
             blocks: Iterable[np.ndarray] = wav_blocks()
         else:
             rate, channels, total, blocks = _read_blocks(path, block_frames)
-        stream = _core.StreamClassifier(
-            native,
-            input_rate=rate,
-            input_channels=channels,
-            **self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler),
-        )
+        with _naming_errors(path):
+            stream = _core.StreamClassifier(
+                native,
+                input_rate=rate,
+                input_channels=channels,
+                **self._stream_options(
+                    hop, overlap, pad_last, workers, channel, resample, resampler
+                ),
+            )
         try:
             done = 0
             for block in blocks:
-                stream.feed(block)
+                with _naming_errors(path):
+                    stream.feed(block)
                 done += len(block)
                 if progress is not None:
                     progress(done, total)
                 while (window := stream.pop(0)) is not None:
                     yield window
-            stream.finish()
+            with _naming_errors(path):
+                stream.finish()
             while (window := stream.pop()) is not None:
                 yield window
         finally:
@@ -402,6 +408,17 @@ class AudioClassifier:
 
 # Far past any recording, and within the C++ core's uint64 frame counts.
 _MAX_HOP_FRAMES = 2**40
+
+
+@contextlib.contextmanager
+def _naming_errors(path: str) -> Iterator[None]:
+    """Errors from a file's audio (its format, its samples) say which file."""
+    try:
+        yield
+    except (ValueError, RuntimeError) as error:
+        if path in str(error):
+            raise
+        raise type(error)(f"{path}: {error}") from error
 
 
 def _is_wav(path: str) -> bool:

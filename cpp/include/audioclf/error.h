@@ -34,6 +34,16 @@ class Error : public std::runtime_error {
   throw Error(ErrorKind::kRuntime, message);
 }
 
+// Rethrows `error` with "<source>: " in front unless its message already
+// names the source, so that errors from deep inside a file's processing
+// still say which file.
+[[noreturn]] inline void RethrowNaming(const Error& error,
+                                       const std::string& source) {
+  const std::string message = error.what();
+  if (message.find(source) != std::string::npos) throw error;
+  throw Error(error.kind(), source + ": " + message);
+}
+
 }  // namespace audioclf
 
 #endif  // AUDIOCLF_ERROR_H_
