@@ -131,7 +131,9 @@ class AudioClassifier:
         """
         native = self._classifier()
         rate = native.required_audio_format.sample_rate if sample_rate is None else sample_rate
-        options = self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler)
+        options = self._stream_options(
+            hop, overlap, pad_last, workers, channel, resample, resampler
+        )
         with quiet_litert():  # each worker compiles its own copy of the model
             return _core.classify_clip(native, np.asarray(audio), int(rate), **options)
 

@@ -30,8 +30,8 @@ import numpy as np
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions, WindowResult
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.audio_record import AudioRecord, _sounddevice, list_devices
-from audioclf.models import resolve_model
 from audioclf.cli.output import window_dict
+from audioclf.models import resolve_model
 
 DEFAULT_TOP_K = 3
 # How often the main loop wakes up to check --duration (and to let Ctrl-C in).
