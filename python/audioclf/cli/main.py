@@ -24,7 +24,7 @@ from audioclf.models import NAMES, ModelSpec, resolve_model
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
 DEFAULT_TOP_K = 3
 DEFAULT_EVENT_THRESHOLD = 0.5
-PLOT_CLASSES = 5  # lines per file in --plot
+PLOT_CLASSES = 8  # heat-map rows per file in --plot
 PLOT_TOP_K = 10  # categories kept per window for --plot, cut to --top-k in the output
 PLOT_FILES = 4
 MAX_THREADS = 64
