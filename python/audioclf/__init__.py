@@ -17,6 +17,7 @@ from audioclf._core import (
     Classifications,
     WindowResult,
 )
+from audioclf._runtime import litert_logging, set_litert_logging
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.audio_record import AudioRecord
 from audioclf.live import LiveStream
@@ -35,5 +36,7 @@ __all__ = [
     "Classifications",
     "TensorAudio",
     "WindowResult",
+    "litert_logging",
+    "set_litert_logging",
 ]
 __version__ = "0.1.0"
