@@ -15,6 +15,7 @@ while LiteRT runs, the watcher prints everything LiteRT wrote.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import importlib.metadata
@@ -128,15 +129,19 @@ def litert_logging() -> bool:
     return _logging
 
 
-# The watcher: reads LiteRT's output in segments ended by b"\0<mode>\n"
-# (mode v: all lines, q: error and fatal lines only) and answers each with
-# b"<length>\n<lines to print>". Output left at EOF (the process died while
-# LiteRT ran) goes to the watcher's stderr, the terminal it was started on.
+# The watcher reads fd 2's text in segments, each ended by b"\0<mode>\n":
+# v answers with every line, q with all but LiteRT's INFO/WARNING/VERBOSE
+# lines, as b"<length>\n<lines>". After x (quiet) or X (all), sent at exit,
+# it writes lines straight to its own stderr (the terminal it was started
+# on) until EOF. Lines left at EOF before that (the process died while LiteRT
+# ran) are all written there, noise included: they may say why.
 _WATCHER = r"""
-import collections, os, re, sys
-ERROR = re.compile(rb"^(ERROR|FATAL|F\d{4} |E\d{4} )|Check failed")
+import collections, os, re
+NOISE = re.compile(rb"^((INFO|WARNING|VERBOSE|DEBUG): |[IWV]\d{4} \d\d:\d\d:\d\d)")
 lines = collections.deque(maxlen=2000)
-pending = b""
+pending, at_exit = b"", None
+def shown(mode):
+    return b"".join(x for x in lines if mode in b"vX" or not NOISE.match(x))
 while True:
     chunk = os.read(0, 65536)
     if not chunk:
@@ -147,13 +152,20 @@ while True:
         text, marker, mode = line.partition(b"\0")
         if text:
             lines.append(text + b"\n")
-        if marker:
-            shown = b"".join(x for x in lines if mode == b"v" or ERROR.search(x))
+        if marker and mode in b"xX":
+            at_exit = mode
+        elif marker:
+            answer = shown(mode)
+            os.write(1, b"%d\n" % len(answer) + answer)
+        if at_exit is not None:
+            os.write(2, shown(at_exit))
+        if marker or at_exit is not None:
             lines.clear()
-            os.write(1, b"%d\n" % len(shown) + shown)
 if pending:
     lines.append(pending + b"\n")
-if lines:
+if at_exit is not None:
+    os.write(2, shown(at_exit))
+elif lines:
     os.write(2, b"audioclf: the process ended while LiteRT was running; LiteRT wrote:\n")
     os.write(2, b"".join(lines))
 """
@@ -168,11 +180,12 @@ class _Capture:
         self.depth = 0
         self.watcher: subprocess.Popen[bytes] | None = None
         self.saved_fd: int | None = None
+        self.exiting = False
 
     def begin(self) -> None:
         with self.lock:
             self.depth += 1
-            if self.depth > 1:
+            if self.depth > 1 or self.exiting:
                 return
             watcher = self._watcher()
             if watcher is None or watcher.stdin is None:
@@ -217,9 +230,26 @@ class _Capture:
             os.close(self.saved_fd)
             self.saved_fd = None
 
+    def at_exit(self) -> None:
+        """fd 2 -> the watcher for good: models released at exit log there too."""
+        with self.lock:
+            watcher = self.watcher
+            if self.saved_fd is not None or watcher is None or watcher.poll() is not None:
+                return
+            assert watcher.stdin is not None
+            try:
+                sys.stderr.flush()
+                watcher.stdin.write(b"\0" + (b"X" if _logging else b"x") + b"\n")
+                os.dup2(watcher.stdin.fileno(), 2)
+            except (OSError, ValueError):
+                return
+            self.exiting = True
+
     def _watcher(self) -> subprocess.Popen[bytes] | None:
         if self.watcher is not None and self.watcher.poll() is None:
             return self.watcher
+        if self.watcher is None:
+            atexit.register(self.at_exit)
         try:
             self.watcher = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _WATCHER],

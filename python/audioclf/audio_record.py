@@ -182,7 +182,7 @@ class AudioRecord:
                     callback=self._callback,
                 )
                 stream.start()
-            except sd.PortAudioError as error:
+            except getattr(sd, "PortAudioError", ()) as error:
                 self._capture.stop()
                 raise RuntimeError(_device_error(self._device, error)) from error
             except Exception:
