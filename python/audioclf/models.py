@@ -233,6 +233,7 @@ def _verify(name: str, download: _Download, path: str, url: str) -> None:
             description = classifier.description
             samples = description.input_samples
             labels = len(description.heads[0].labels) if description.heads else 0
+            del description  # it keeps the model alive: release it while LiteRT is quiet
     except ValueError as error:
         raise ModelError(
             f"model '{name}' downloaded from {url} is not a TFLite audio classifier: {error}"
