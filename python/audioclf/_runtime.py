@@ -132,8 +132,9 @@ def litert_logging() -> bool:
 # The watcher reads fd 2's text in segments, each ended by b"\0<mode>\n":
 # v answers with every line, q with all but the NOISE lines, as
 # b"<length>\n<lines>". After x (quiet) or X (all), sent at exit, it writes
-# lines straight to its own stderr (the terminal it was started on) until EOF. Lines left at EOF before that (the process died while LiteRT
-# ran) are all written there, noise included: they may say why.
+# lines straight to its own stderr (the terminal it was started on) until EOF.
+# Lines left at EOF before that (the process died while LiteRT ran) are all
+# written there, noise included: they may say why.
 _WATCHER = r"""
 import collections, os, re
 # LiteRT's INFO/WARNING/VERBOSE lines (its own and absl's format), and the
