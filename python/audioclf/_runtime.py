@@ -33,7 +33,7 @@ ENV_VAR = "AUDIOCLF_LITERT_LIBRARY"
 LOGS_ENV = "AUDIOCLF_LITERT_LOGS"
 LITERT_PACKAGE = "ai-edge-litert"
 # Checked on this machine: 2.0.2/2.0.3 ship no libLiteRt.so, 2.1.0-2.1.3 abort
-# on load, 2.1.5 fails to create the environment (status 501); 2.1.6-2.3.0 work.
+# on load, 2.1.5 cannot load a model (status 501); 2.1.6-2.3.0 work.
 LITERT_MIN = (2, 1, 6)
 LITERT_BELOW = (3,)  # a new major version may change the C ABI
 LITERT_RANGE = ">=2.1.6,<3"
@@ -129,14 +129,16 @@ def litert_logging() -> bool:
     return _logging
 
 
-# The watcher reads fd 2's text in segments, each ended by b"\0<mode>\n":
+# The watcher reads fd 2's text in segments, each ended by MARKER + mode +
+# b"\n" (MARKER holds a per-process token: LiteRT's lines may hold NULs):
 # v answers with every line, q with all but the NOISE lines, as
 # b"<length>\n<lines>". After x (quiet) or X (all), sent at exit, it writes
 # lines straight to its own stderr (the terminal it was started on) until EOF.
 # Lines left at EOF before that (the process died while LiteRT ran) are all
 # written there, noise included: they may say why.
 _WATCHER = r"""
-import collections, os, re
+import collections, os, re, sys
+MARKER = b"\0audioclf:" + sys.argv[1].encode() + b":"
 # LiteRT's INFO/WARNING/VERBOSE lines (its own and absl's format), and the
 # "Note:" lines mpg123 writes while libsndfile probes a file that is not MP3.
 NOISE = re.compile(rb"^((INFO|WARNING|VERBOSE|DEBUG): |[IWV]\d{4} \d\d:\d\d:\d\d|Note: )")
@@ -151,14 +153,17 @@ while True:
     pending += chunk
     while b"\n" in pending:
         line, pending = pending.split(b"\n", 1)
-        text, marker, mode = line.partition(b"\0")
+        text, marker, mode = line.partition(MARKER)
         if text:
             lines.append(text + b"\n")
         if marker and mode in b"xX":
             at_exit = mode
         elif marker:
             answer = shown(mode)
-            os.write(1, b"%d\n" % len(answer) + answer)
+            try:
+                os.write(1, b"%d\n" % len(answer) + answer)
+            except OSError:  # the process is gone
+                pass
         if at_exit is not None:
             os.write(2, shown(at_exit))
         if marker or at_exit is not None:
@@ -183,6 +188,7 @@ class _Capture:
         self.watcher: subprocess.Popen[bytes] | None = None
         self.saved_fd: int | None = None
         self.exiting = False
+        self.token = os.urandom(8).hex()
 
     def begin(self) -> None:
         with self.lock:
@@ -241,7 +247,7 @@ class _Capture:
             assert watcher.stdin is not None
             try:
                 sys.stderr.flush()
-                watcher.stdin.write(b"\0" + (b"X" if _logging else b"x") + b"\n")
+                watcher.stdin.write(self._marker(b"X" if _logging else b"x"))
                 os.dup2(watcher.stdin.fileno(), 2)
             except (OSError, ValueError):
                 return
@@ -254,7 +260,7 @@ class _Capture:
             atexit.register(self.at_exit)
         try:
             self.watcher = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _WATCHER],
+                [sys.executable, "-I", "-S", "-c", _WATCHER, self.token],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 bufsize=0,
@@ -263,12 +269,15 @@ class _Capture:
             self.watcher = None
         return self.watcher
 
+    def _marker(self, mode: bytes) -> bytes:
+        return b"\0audioclf:" + self.token.encode() + b":" + mode + b"\n"
+
     def _flush(self, mode: bytes) -> bytes:
         """Ends the segment; returns the lines the watcher says to show."""
         watcher = self.watcher
         assert watcher is not None and watcher.stdin is not None and watcher.stdout is not None
         try:
-            watcher.stdin.write(b"\0" + mode + b"\n")
+            watcher.stdin.write(self._marker(mode))
             head = self._read_line(watcher.stdout.fileno())
             size = int(head)
             data = b""

@@ -98,8 +98,12 @@ def test_noise_is_dropped_and_everything_else_kept(capfd: pytest.CaptureFixture[
         os.write(2, b"WARNING: [gpu_registry.cc:160] GPU accelerator could not be loaded\n")
         os.write(2, b"I0000 00:00:1700000000.0 1 a.cc:1] glog info\n")
         os.write(2, b"ERROR: the model is broken\n")
+        os.write(2, b"ERROR: model identifier 'M\0\0\0', should be 'TFL3'\n")  # NULs too
         os.write(2, b"WARNING:root:a Python logging line\n")
-    kept = "ERROR: the model is broken\nWARNING:root:a Python logging line\n"
+    kept = (
+        "ERROR: the model is broken\nERROR: model identifier 'M\0\0\0', should be 'TFL3'\n"
+        "WARNING:root:a Python logging line\n"
+    )
     assert capfd.readouterr().err == kept
 
 
