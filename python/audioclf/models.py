@@ -181,6 +181,9 @@ def _fetch(name: str, download: _Download, url: str, target: Path, progress: boo
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{download.file_name}.", dir=target.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide it from other users
         with os.fdopen(fd, "wb") as out:
             _copy_url(name, url, out, progress)
         _verify(name, download, temp_name, url)
