@@ -254,6 +254,22 @@ def test_bad_option_values_exit_2_in_the_command_line_s_words(
     assert proc.stdout == ""
 
 
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (["--top-k", "abc"], "argument --top-k: expected an integer > 0, or -1 for all, got 'abc'"),
+        (["--hop", "x"], "argument --hop: expected a number of seconds > 0, got 'x'"),
+        (["--duration", "inf"], "argument --duration: expected a number of seconds > 0"),
+        (["--threshold", "1.5"], "argument --threshold: expected a score from 0 to 1, got '1.5'"),
+    ],
+)
+def test_listen_option_values_exit_2_too(options: list[str], message: str) -> None:
+    proc = run("listen", "--model", TINY, *options)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: audioclf listen")
+    assert message in proc.stderr
+
+
 def test_labels_on_a_model_with_labels_are_refused_saying_why() -> None:
     proc = run("classify", "--model", TINY, TONE, "--labels", TONE)
     assert proc.returncode == 2

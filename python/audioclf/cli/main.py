@@ -16,6 +16,7 @@ from typing import TextIO
 from audioclf import __version__, _core, _runtime
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.cli import arguments
 from audioclf.cli.events import find_events
 from audioclf.cli.live import add_live_commands
 from audioclf.cli.output import FORMATS, ProgressBar, Writer, make_writer
@@ -27,9 +28,6 @@ DEFAULT_EVENT_THRESHOLD = 0.5
 PLOT_CLASSES = 8  # heat-map rows per file in --plot
 PLOT_TOP_K = 10  # categories kept per window for --plot, cut to --top-k in the output
 PLOT_FILES = 4
-MAX_THREADS = 64
-MAX_SAMPLE_RATE = 768_000
-MAX_WORKERS = 4 * (os.cpu_count() or 1)
 # The API's option names in core errors, as the command line spells them.
 _OPTION_NAMES = {
     "base_options.num_threads": "--threads",
@@ -82,67 +80,6 @@ are still classified and reported, each failure on stderr, one line each; --debu
 adds the traceback); 2 usage error (a bad option value)."""
 
 
-def _integer(text: str, expected: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-
-
-def _top_k(text: str) -> int:
-    expected = "an integer > 0, or -1 for all"
-    value = _integer(text, expected)
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
-    return value
-
-
-def _workers(text: str) -> int:
-    expected = f"an integer from 1 to {MAX_WORKERS} (4 per core), or 0 for one per core"
-    value = _integer(text, expected)
-    if not 0 <= value <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
-    return value
-
-
-def _threads(text: str) -> int:
-    expected = f"an integer from 1 to {MAX_THREADS}, or -1 for LiteRT's default"
-    value = _integer(text, expected)
-    if value != -1 and not 1 <= value <= MAX_THREADS:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
-    return value
-
-
-def _sample_rate(text: str) -> int:
-    expected = f"a sample rate in Hz from 1 to {MAX_SAMPLE_RATE}"
-    value = _integer(text, expected)
-    if not 1 <= value <= MAX_SAMPLE_RATE:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
-    return value
-
-
-def _score(text: str) -> float:
-    expected = "a score from 0 to 1"
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if not 0 <= value <= 1:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-    return value
-
-
-PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
-
-
-def _plot_file(text: str) -> str:
-    if os.path.splitext(text)[1].lower() not in PLOT_FORMATS:
-        raise argparse.ArgumentTypeError(
-            f"expected a file name ending in .png, .svg, .pdf or .jpg, got {text!r}"
-        )
-    return text
-
-
 @dataclass(frozen=True)
 class Overlap:
     """--overlap as given: seconds, or a percentage of the model's window."""
@@ -170,7 +107,11 @@ def _overlap(text: str) -> Overlap:
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("models without metadata")
     group.add_argument(
-        "--sample-rate", type=_sample_rate, default=0, metavar="HZ", help="the model's sample rate"
+        "--sample-rate",
+        type=arguments.sample_rate,
+        default=0,
+        metavar="HZ",
+        help="the model's sample rate",
     )
     group.add_argument(
         "--labels",
@@ -207,14 +148,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--top-k",
-        type=_top_k,
+        type=arguments.top_k,
         default=None,
         metavar="K",
         help=f"categories shown per window and head (default {DEFAULT_TOP_K}; -1: all)",
     )
     classify.add_argument(
         "--threshold",
-        type=_score,
+        type=arguments.score,
         metavar="T",
         help=f"minimum score (default none; {DEFAULT_EVENT_THRESHOLD} for --events)",
     )
@@ -239,7 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--workers",
-        type=_workers,
+        type=arguments.workers,
         default=0,
         metavar="N",
         help="models run in parallel (0: one per core, the default)",
@@ -248,7 +189,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="table", help="output format (default table)"
     )
     classify.add_argument(
-        "--threads", type=_threads, default=-1, metavar="N", help="inference threads per model"
+        "--threads",
+        type=arguments.threads,
+        default=-1,
+        metavar="N",
+        help="inference threads per model",
     )
     classify.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     classify.add_argument(
@@ -256,7 +201,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--plot",
-        type=_plot_file,
+        type=arguments.plot_file,
         metavar="FILE",
         help=f"draw each file's spectrogram and top {PLOT_CLASSES} classes over time (first "
         f"{PLOT_FILES} files) as .png, .svg, .pdf or .jpg; needs audioclf[plot]",
@@ -529,7 +474,7 @@ def _classify(args: argparse.Namespace) -> int:
             args.plot,
             classes=PLOT_CLASSES,
             omitted=batch.omitted,
-            image_format=PLOT_FORMATS[os.path.splitext(args.plot)[1].lower()],
+            image_format=arguments.PLOT_FORMATS[os.path.splitext(args.plot)[1].lower()],
         )
     return 1 if failed or input_errors else 0
 
