@@ -226,12 +226,9 @@ class UsageError(Exception):
 
 def _usage_message(message: str) -> str | None:
     """A core error about an option, in the command line's words; None if about a file."""
-    if "give sample_rate" in message:
-        return (
-            "--sample-rate: "
-            + message.split("; give sample_rate")[0]
-            + ("; give the model's rate, e.g. --sample-rate 16000")
-        )
+    if "; give sample_rate" in message:
+        what = message.split("; give sample_rate")[0]
+        return f"--sample-rate: {what}; give the model's rate, e.g. --sample-rate 16000"
     for api, cli in _OPTION_NAMES.items():
         if message.startswith(api):
             return cli + message[len(api) :]
@@ -527,7 +524,7 @@ class _Batch:
                 )
             except (ValueError, RuntimeError, OSError) as error:
                 progress.clear()
-                reason = _failure_reason(path, error)
+                reason = _failure_reason(error)
                 _report(path, reason)
                 self.writer.error(path, reason)
                 failed = True
@@ -560,7 +557,7 @@ def _file_problem(path: str) -> str | None:
     return None
 
 
-def _failure_reason(path: str, error: BaseException) -> str:
+def _failure_reason(error: BaseException) -> str:
     text = str(error)
     # libsndfile's words for a file it cannot parse in any format it knows.
     if "possibly a pipe" in text or "Format not recognised" in text:
