@@ -32,7 +32,7 @@ from typing import ParamSpec, TypeVar
 ENV_VAR = "AUDIOCLF_LITERT_LIBRARY"
 LOGS_ENV = "AUDIOCLF_LITERT_LOGS"
 LITERT_PACKAGE = "ai-edge-litert"
-# Checked on this machine: 2.0.2/2.0.3 ship no libLiteRt.so, 2.1.0-2.1.3 abort
+# Seen on this machine: 2.0.2/2.0.3 ship no libLiteRt.so, 2.1.0, 2.1.1, 2.1.3, 2.1.4 abort
 # on load, 2.1.5 cannot load a model (status 501); 2.1.6-2.3.0 work.
 LITERT_MIN = (2, 1, 6)
 LITERT_BELOW = (3,)  # a new major version may change the C ABI
