@@ -188,6 +188,7 @@ class _Capture:
         self.watcher: subprocess.Popen[bytes] | None = None
         self.saved_fd: int | None = None
         self.exiting = False
+        self.exit_registered = False
         self.token = os.urandom(8).hex()
 
     def begin(self) -> None:
@@ -256,8 +257,9 @@ class _Capture:
     def _watcher(self) -> subprocess.Popen[bytes] | None:
         if self.watcher is not None and self.watcher.poll() is None:
             return self.watcher
-        if self.watcher is None:
+        if not self.exit_registered:
             atexit.register(self.at_exit)
+            self.exit_registered = True
         try:
             self.watcher = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _WATCHER, self.token],
