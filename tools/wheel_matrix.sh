@@ -68,8 +68,8 @@ for spec in $cells; do
     "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1
     start=$(date +%s.%N)
     if ! "$venv/bin/pip" install -q --only-binary=numpy "$wheel" "$numpy" >"$out/$cell-install.log" 2>&1; then
-      why=$(grep -m1 -E "requires a different Python|No matching distribution|ERROR" \
-        "$out/$cell-install.log" || true)
+      why=$(grep -m1 -E "requires a different Python|No matching distribution" \
+        "$out/$cell-install.log" || grep -m1 ERROR "$out/$cell-install.log" || true)
       echo "$cell: not installable: $why"
       continue
     fi
@@ -77,7 +77,8 @@ for spec in $cells; do
     # The test extra's packages, then the tests, run from the tree but importing
     # the installed wheel (the package is under python/, not on sys.path).
     "$venv/bin/pip" install -q "pytest>=7" "flatbuffers>=23.5" "soundfile>=0.12" "soxr>=0.3" \
-      "sounddevice>=0.4" "matplotlib>=3.5" >>"$out/$cell-install.log" 2>&1
+      "sounddevice>=0.4" "matplotlib>=3.5" "$numpy" --only-binary=numpy \
+      >>"$out/$cell-install.log" 2>&1  # the cell's numpy stays
     versions=$("$venv/bin/python" -c "import numpy, importlib.metadata as m, audioclf; \
 print(f'numpy {numpy.__version__}, ai-edge-litert {m.version(\"ai-edge-litert\")}, \
 audioclf from {audioclf.__file__}')")
