@@ -22,6 +22,7 @@ from audioclf._core import (
     TruncatedAudioWarning,
     WindowResult,
 )
+from audioclf._runtime import litert_logging, set_litert_logging
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.audio_embedder import AudioEmbedder
 from audioclf.audio_record import AudioRecord
@@ -47,5 +48,7 @@ __all__ = [
     "TensorAudio",
     "TruncatedAudioWarning",
     "WindowResult",
+    "litert_logging",
+    "set_litert_logging",
 ]
 __version__ = "0.1.0"

@@ -26,7 +26,7 @@ from audioclf._core import (
     ClassificationResult,
     WindowResult,
 )
-from audioclf._runtime import find_litert_library
+from audioclf._runtime import find_litert_library, quiet_litert, with_real_stderr
 from audioclf.audio_record import AudioRecord
 from audioclf.live import LiveStream
 from audioclf.tensor_audio import TensorAudio
@@ -61,7 +61,8 @@ class AudioClassifier:
         if not base.litert_library:
             base.litert_library = find_litert_library()
             options.base_options = base
-        return cls(_core.AudioClassifier.create_from_options(options), options)
+        with quiet_litert():
+            return cls(_core.AudioClassifier.create_from_options(options), options)
 
     def _classifier(self) -> _core.AudioClassifier:
         if self._native is None:
@@ -139,12 +140,11 @@ class AudioClassifier:
         """
         native = self._classifier()
         rate = native.required_audio_format.sample_rate if sample_rate is None else sample_rate
-        return _core.classify_clip(
-            native,
-            np.asarray(audio),
-            sample_rate_arg(rate),
-            **self._stream_options(hop, overlap, pad_last, workers, channel, resample, resampler),
+        options = self._stream_options(
+            hop, overlap, pad_last, workers, channel, resample, resampler
         )
+        with quiet_litert():  # each worker compiles its own copy of the model
+            return _core.classify_clip(native, np.asarray(audio), sample_rate_arg(rate), **options)
 
     def classify_file(
         self,
@@ -171,16 +171,16 @@ class AudioClassifier:
         refused (ValueError) with ``strict=True``.
         """
         path = path_arg(path, "path")
+        if progress is not None:
+            progress = with_real_stderr(progress)
         if _is_wav(path):
-            return _core.classify_wav_file(
-                self._classifier(),
-                path,
-                progress=progress,
-                strict=bool(strict),
-                **self._stream_options(
-                    hop, overlap, pad_last, workers, channel, resample, resampler
-                ),
+            options = self._stream_options(
+                hop, overlap, pad_last, workers, channel, resample, resampler
             )
+            with quiet_litert():  # each worker compiles its own copy of the model
+                return _core.classify_wav_file(
+                    self._classifier(), path, progress=progress, strict=bool(strict), **options
+                )
         return list(
             self.iter_file(
                 path,
@@ -250,18 +250,20 @@ class AudioClassifier:
             )
         if backpressure is None:
             backpressure = "queue" if record is None else "latest"
-        return LiveStream(
-            native,
-            record=record,
-            sample_rate=rate,
-            channels=chans,
-            hop_frames=self._hop_frames(hop, None),
-            backpressure=backpressure,
-            workers=workers_arg(workers),
-            callback=callback,
-            pad_last=pad_last,
-            resampler=resampler,
-        )
+        hop_frames = self._hop_frames(hop, None)
+        with quiet_litert():  # each worker compiles its own copy of the model
+            return LiveStream(
+                native,
+                record=record,
+                sample_rate=rate,
+                channels=chans,
+                hop_frames=hop_frames,
+                backpressure=backpressure,
+                workers=workers_arg(workers),
+                callback=callback,
+                pad_last=pad_last,
+                resampler=resampler,
+            )
 
     def iter_file(
         self,
@@ -300,7 +302,7 @@ class AudioClassifier:
             blocks: Iterable[np.ndarray] = wav_blocks()
         else:
             rate, channels, total, blocks = _read_blocks(path, block_frames)
-        with _naming_errors(path):
+        with _naming_errors(path), quiet_litert():  # each worker compiles its own model
             stream = _core.StreamClassifier(
                 native,
                 input_rate=rate,
@@ -397,7 +399,8 @@ class AudioClassifier:
 
     def close(self) -> None:
         """Releases the model; later calls raise RuntimeError."""
-        self._native = None
+        with quiet_litert():  # the last model's release closes LiteRT's accelerators
+            self._native = None
 
     def __enter__(self) -> AudioClassifier:
         return self

@@ -56,6 +56,19 @@ def find_device(device: int | str | None, channels: int) -> int | None:
     return matches[0]
 
 
+def _device_error(device: int | str | None, error: Exception) -> str:
+    """PortAudio's text, saying first when there is no input device at all."""
+    text = str(error.args[0] if error.args else error)
+    try:
+        inputs = [d for d in _sounddevice().query_devices() if d["max_input_channels"] > 0]
+    except Exception:  # PortAudio cannot even list devices
+        inputs = []
+    if not inputs:
+        return f"no audio input device found (PortAudio: {text})"
+    which = "the default input device" if device is None else f"input device {device!r}"
+    return f"cannot open {which} (PortAudio: {text})"
+
+
 def list_devices() -> list[dict[str, Any]]:
     """Input devices as PortAudio lists them: index, name, channels, default rate."""
     sd = _sounddevice()
@@ -175,6 +188,9 @@ class AudioRecord:
                     callback=self._callback,
                 )
                 stream.start()
+            except getattr(sd, "PortAudioError", ()) as error:
+                self._capture.stop()
+                raise RuntimeError(_device_error(self._device, error)) from error
             except Exception:
                 self._capture.stop()
                 raise

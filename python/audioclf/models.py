@@ -2,11 +2,17 @@
 
 ``resolve_model("yamnet")`` returns a :class:`ModelSpec` whose ``path`` is a
 verified local copy; a path to a .tflite file resolves to itself.
+
+A download is checked by loading it (input size and label count), then its
+size and SHA-256 are recorded beside it (``yamnet.tflite.sha256``) and checked
+on every later use: a cached file that was changed, truncated or put there by
+hand is downloaded again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import sys
@@ -49,9 +55,9 @@ class _Download:
     labels: int
 
 
-# No SHA-256 is pinned: we cannot confirm the published file's digest
-# offline, so a download is checked by loading it instead (it must parse as
-# an audio classifier with the expected input size and label count).
+# No SHA-256 is pinned (the published file may be re-issued): a download is
+# checked by loading it (it must parse as an audio classifier with the
+# expected input size and label count), then its digest is recorded.
 _DOWNLOADS: dict[str, _Download] = {
     "yamnet": _Download(
         url_path="audio_classifier/yamnet/float32/1/yamnet.tflite",
@@ -100,11 +106,49 @@ def resolve_model(
     download = _DOWNLOADS[text]
     directory = Path(cache) if cache is not None else cache_dir()
     target = directory / download.file_name
-    if not target.is_file():
+    problem = _cache_problem(target)
+    if problem is not None:
+        if target.exists():
+            print(
+                f"audioclf: cached model '{text}' at {target} {problem}; downloading it again",
+                file=sys.stderr,
+            )
         url = _join(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, download)
         show = sys.stderr.isatty() if progress is None else progress
         _fetch(text, download, url, target, show)
     return ModelSpec(path=str(target), name=text)
+
+
+def _record_path(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size in bytes of a file."""
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def _cache_problem(target: Path) -> str | None:
+    """Why a cached model cannot be used as it is (None: it is the file downloaded)."""
+    if not target.is_file():
+        return "is missing"
+    try:
+        recorded = _record_path(target).read_text(encoding="ascii").split()
+        sha, size = recorded[0], int(recorded[1])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return "has no valid record of its download (size and SHA-256)"
+    actual_sha, actual_size = _digest(target)
+    if actual_size != size:
+        return f"has {actual_size} bytes, {size} were downloaded"
+    if actual_sha != sha:
+        return f"has SHA-256 {actual_sha}, the download had {sha}"
+    return None
 
 
 def _join(base_url: str, download: _Download) -> str:
@@ -137,9 +181,15 @@ def _fetch(name: str, download: _Download, url: str, target: Path, progress: boo
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{download.file_name}.", dir=target.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide it from other users
         with os.fdopen(fd, "wb") as out:
             _copy_url(name, url, out, progress)
         _verify(name, download, temp_name, url)
+        sha, size = _digest(Path(temp_name))
+        record = _record_path(target)
+        record.write_text(f"{sha} {size}\n", encoding="ascii")
         os.replace(temp_name, target)  # atomic: readers see no file or a whole one
     except BaseException:
         with contextlib.suppress(OSError):
@@ -186,6 +236,7 @@ def _verify(name: str, download: _Download, path: str, url: str) -> None:
             description = classifier.description
             samples = description.input_samples
             labels = len(description.heads[0].labels) if description.heads else 0
+            del description  # it keeps the model alive: release it while LiteRT is quiet
     except ValueError as error:
         raise ModelError(
             f"model '{name}' downloaded from {url} is not a TFLite audio classifier: {error}"

@@ -24,6 +24,24 @@ std::string Repr(const Category& c) {
          ", category_name=" + Quote(c.category_name) + ")";
 }
 
+std::string Repr(const Classifications& c) {
+  std::string out = "Classifications(categories=[";
+  for (size_t i = 0; i < c.categories.size(); ++i) {
+    out += (i ? ", " : "") + Repr(c.categories[i]);
+  }
+  return out + "], head_index=" + std::to_string(c.head_index) +
+         ", head_name=" + Quote(c.head_name) + ")";
+}
+
+// "[a, b]" from each element's Repr: print() of a result shows every head,
+// label and score, not list objects' addresses.
+template <typename T>
+std::string ListRepr(const std::vector<T>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + Repr(items[i]);
+  return out + "]";
+}
+
 }  // namespace
 
 void BindClassificationResult(py::module_& m) {
@@ -42,8 +60,10 @@ void BindClassificationResult(py::module_& m) {
         if (i < 0) i += static_cast<py::ssize_t>(v.size());
         if (i < 0 || static_cast<size_t>(i) >= v.size()) throw py::index_error();
         return v[static_cast<size_t>(i)];
-      });
-  py::bind_vector<std::vector<Classifications>>(m, "ClassificationsList");
+      })
+      .def("__repr__", &ListRepr<Category>);
+  py::bind_vector<std::vector<Classifications>>(m, "ClassificationsList")
+      .def("__repr__", &ListRepr<Classifications>);
   // Plain Python lists are still accepted wherever these are expected.
   py::implicitly_convertible<py::list, std::vector<Category>>();
   py::implicitly_convertible<py::list, std::vector<Classifications>>();
@@ -66,7 +86,7 @@ void BindClassificationResult(py::module_& m) {
                     a.display_name == b.display_name &&
                     a.category_name == b.category_name;
            })
-      .def("__repr__", &Repr);
+      .def("__repr__", [](const Category& c) { return Repr(c); });
 
   py::class_<Classifications>(m, "Classifications")
       .def(py::init([](std::vector<Category> categories, int head_index,
@@ -79,14 +99,7 @@ void BindClassificationResult(py::module_& m) {
       .def_readwrite("categories", &Classifications::categories)
       .def_readwrite("head_index", &Classifications::head_index)
       .def_readwrite("head_name", &Classifications::head_name)
-      .def("__repr__", [](const Classifications& c) {
-        std::string out = "Classifications(categories=[";
-        for (size_t i = 0; i < c.categories.size(); ++i) {
-          out += (i ? ", " : "") + Repr(c.categories[i]);
-        }
-        return out + "], head_index=" + std::to_string(c.head_index) +
-               ", head_name=" + Quote(c.head_name) + ")";
-      });
+      .def("__repr__", [](const Classifications& c) { return Repr(c); });
 
   py::class_<ClassificationResult>(m, "ClassificationResult")
       .def(py::init([](std::vector<Classifications> classifications) {
@@ -112,9 +125,8 @@ void BindClassificationResult(py::module_& m) {
           },
           "[(categories, head_index, head_name)], categories as "
           "[(index, score, display_name, category_name)]")
-      .def("__repr__", [](py::object self) {
-        return "ClassificationResult(classifications=" +
-               std::string(py::repr(self.attr("classifications"))) + ")";
+      .def("__repr__", [](const ClassificationResult& r) {
+        return "ClassificationResult(classifications=" + ListRepr(r.classifications) + ")";
       });
 }
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 import wave
 from pathlib import Path
 
@@ -213,10 +214,192 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     assert proc.stdout == ""
 
 
+NO_METADATA = str(DATA / "tiny_no_metadata.tflite")  # 3 classes, 400 frames, no metadata
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (["--top-k", "abc"], "argument --top-k: expected an integer > 0, or -1 for all, got 'abc'"),
+        (["--top-k", "-2"], "argument --top-k: expected an integer > 0"),
+        (["--threshold", "2"], "argument --threshold: expected a score from 0 to 1, got '2'"),
+        (["--threshold", "nan"], "argument --threshold: expected a score from 0 to 1, got 'nan'"),
+        (["--threshold", "-0.1"], "argument --threshold: expected a score from 0 to 1"),
+        (["--workers", "100000"], "argument --workers: expected an integer from 1 to"),
+        (["--workers", "two"], "argument --workers: expected an integer"),
+        (["--threads", "0"], "argument --threads: expected an integer from 1 to 64, or -1"),
+        (["--threads", "x"], "argument --threads: expected an integer"),
+        (["--sample-rate", "0"], "argument --sample-rate: expected a sample rate in Hz"),
+        (["--sample-rate", "10000000"], "argument --sample-rate: expected a sample rate in Hz"),
+        (["--overlap", "nan"], "argument --overlap: must be >= 0"),
+        (["--plot", "timeline.gif"], "argument --plot: expected a file name ending in .png, .svg"),
+        (["--plot", "timeline"], "argument --plot: expected a file name ending in .png"),
+        (["--labels", "absent-labels.txt"], "--labels: 'absent-labels.txt' does not exist"),
+        (["--labels", str(DATA)], f"--labels: '{DATA}' is a directory, expected a label file"),
+        (["--labels", TONE], "--labels: the metadata of"),
+        (["--activation", "softmax"], "--activation: "),
+        (["--allow", "nothing-like-this"], "--allow: none of the given names is a label"),
+        (["--deny", "a", "--allow", "b"], "--allow and --deny: give one or the other"),
+    ],
+)
+def test_bad_option_values_exit_2_in_the_command_line_s_words(
+    options: list[str], message: str
+) -> None:
+    proc = run("classify", "--model", TINY, TONE, *options)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert proc.stderr.startswith("usage: audioclf classify")
+    for api_name in ("category_name", "base_options", "_top_k", "score_threshold", "Traceback"):
+        assert api_name not in proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (["--top-k", "abc"], "argument --top-k: expected an integer > 0, or -1 for all, got 'abc'"),
+        (["--hop", "x"], "argument --hop: expected a number of seconds > 0, got 'x'"),
+        (["--duration", "inf"], "argument --duration: expected a number of seconds > 0"),
+        (["--threshold", "1.5"], "argument --threshold: expected a score from 0 to 1, got '1.5'"),
+    ],
+)
+def test_listen_option_values_exit_2_too(options: list[str], message: str) -> None:
+    proc = run("listen", "--model", TINY, *options)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: audioclf listen")
+    assert message in proc.stderr
+
+
+def test_labels_on_a_model_with_labels_are_refused_saying_why() -> None:
+    proc = run("classify", "--model", TINY, TONE, "--labels", TONE)
+    assert proc.returncode == 2
+    assert f"--labels: the metadata of '{TINY}' already has labels (head loudness, sound_type)" in (
+        proc.stderr
+    )
+
+
+def test_activation_on_a_model_that_gives_scores_is_refused() -> None:
+    proc = run("classify", "--model", TINY, TONE, "--activation", "sigmoid")
+    assert proc.returncode == 2
+    assert "has classification metadata, so its outputs are already scores" in proc.stderr
+    # "none" asks for nothing and is accepted.
+    assert run("classify", "--model", TINY, TONE, "--activation", "none").returncode == 0
+
+
+def test_a_model_without_metadata_needs_its_rate_from_the_command_line() -> None:
+    proc = run("classify", "--model", NO_METADATA, TONE)
+    assert proc.returncode == 2
+    assert "audioclf classify: error: --sample-rate: " in proc.stderr
+    assert "give the model's rate, e.g. --sample-rate 16000" in proc.stderr
+    assert "sample_rate" not in proc.stderr and "in the options" not in proc.stderr
+
+
+def test_labels_and_activation_apply_to_a_model_without_metadata(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text("low\nmid\nhigh\n")
+    base = ["classify", "--model", NO_METADATA, TONE, "--sample-rate", "16000", "--top-k", "-1"]
+    proc = run(*base, "--labels", str(labels), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = parse_csv(proc.stdout)
+    assert {row["label"] for row in rows} == {"low", "mid", "high"}
+    plain = [float(row["score"]) for row in rows]
+    proc = run(*base, "--activation", "sigmoid", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    squashed = [float(row["score"]) for row in parse_csv(proc.stdout)]
+    assert sorted(squashed) != sorted(plain)
+    # The model ends in softmax: every score is in (0, 1), so sigmoid maps them to (0.5, 0.74).
+    assert all(0.5 < score < 0.74 for score in squashed)
+
+
+def test_an_unknown_locale_is_a_warning_listing_the_locales() -> None:
+    proc = run("classify", "--model", TINY, TONE, "--locale", "xx", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        "audioclf: warning: --locale xx: the model has no display names in that locale "
+        "(it has: en, fr); showing labels only\n"
+    )
+    assert parse_csv(proc.stdout)
+
+
+def test_each_bad_input_names_the_file_and_the_reason(tmp_path: Path) -> None:
+    not_audio = tmp_path / "song.mp3"
+    not_audio.write_bytes(b"this is text, not an MP3 stream\n" * 20)
+    folder = tmp_path / "folder.wav"
+    folder.mkdir()
+    missing = tmp_path / "missing.wav"
+    proc = run("classify", "--model", TINY, str(not_audio), str(missing), TONE, str(folder))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"audioclf: error: {folder}: directory holds no "
+        ".wav/.flac/.ogg/.mp3/.aiff/.aif/.opus files",
+        f"audioclf: error: {not_audio}: is not audio that libsndfile (FLAC, OGG, MP3, AIFF, ...) "
+        "can read",
+        f"audioclf: error: {missing}: does not exist",
+    ]
+    assert f"{TONE} (5 windows)" in proc.stdout  # the good file is still classified
+
+
+def test_errors_are_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(os.urandom(4096))
+    proc = run("classify", "--model", str(broken), TONE)
+    assert proc.returncode == 1
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith(f"audioclf: error: {broken}")
+    for debug in (["--debug", "classify"], ["classify", "--debug"]):
+        proc = run(*debug, "--model", str(broken), TONE)
+        assert proc.returncode == 1
+        assert "Traceback (most recent call last)" in proc.stderr
+        assert proc.stderr.splitlines()[-1].startswith(f"audioclf: error: {broken}")
+
+
+def test_version_from_the_command_and_python_m_audioclf() -> None:
+    from audioclf import __version__
+
+    for command in (["-m", "audioclf.cli"], ["-m", "audioclf"]):
+        proc = subprocess.run(
+            [sys.executable, *command, "--version"], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"audioclf {__version__}\n"
+
+
+def test_python_m_audioclf_classifies() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "audioclf", "classify", "--model", TINY, TONE, "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 5
+    assert proc.stderr == ""
+
+
+def test_listen_without_an_input_device_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class PortAudioError(Exception):
+        pass
+
+    def no_stream(**kwargs: object) -> None:
+        raise PortAudioError("Error querying device -1", -9996)
+
+    fake = types.SimpleNamespace(
+        InputStream=no_stream, PortAudioError=PortAudioError, query_devices=lambda *a, **k: []
+    )
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    assert main(["listen", "--model", TINY, "--duration", "0.1"]) == 1
+    assert capsys.readouterr().err == (
+        "audioclf: error: no audio input device found (PortAudio: Error querying device -1)\n"
+    )
+
+
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["classify", "--model", "absent.tflite", TONE], "absent.tflite' cannot be opened"),
+        (["classify", "--model", "absent.tflite", TONE], "model 'absent.tflite' does not exist"),
+        (["classify", "--model", str(DATA), TONE], f"model '{DATA}' is a directory, expected"),
         (["classify", "--model", str(DATA / "tiny_tone.wav"), TONE], "tiny_tone.wav"),
         (["info", "absent.tflite"], "absent.tflite"),
     ],
@@ -385,6 +568,39 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 10_000
     assert len(proc.stdout.splitlines()) == 2 * (2 + 5 * 2 + 1)  # --top-k still shapes the table
+
+
+@pytest.mark.parametrize(
+    "name,magic",
+    [("t.svg", b"<?xml"), ("t.pdf", b"%PDF"), ("t.jpg", b"\xff\xd8\xff"), ("T.JPEG", b"\xff\xd8")],
+)
+def test_plot_writes_the_format_its_name_asks_for(tmp_path: Path, name: str, magic: bytes) -> None:
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra (matplotlib)")
+    image = tmp_path / name
+    proc = run("classify", "--model", TINY, TONE, "--plot", str(image), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert image.read_bytes().startswith(magic)
+
+
+def test_plot_rows_are_the_top_classes_and_long_files_are_aggregated() -> None:
+    from audioclf import AudioClassifier
+    from audioclf.cli.plot import MAX_COLUMNS, top_classes
+
+    with AudioClassifier.create_from_file(TINY) as classifier:
+        rng = np.random.default_rng(0)
+        clip = rng.uniform(-0.5, 0.5, 1600 * (MAX_COLUMNS + 301)).astype(np.float32)
+        windows = classifier.classify_clip(clip)
+    assert len(windows) == MAX_COLUMNS + 301
+    rows = top_classes(windows, 3)
+    assert rows.scores.shape == (3, MAX_COLUMNS)
+    assert len(rows.edges) == MAX_COLUMNS + 1
+    assert rows.edges[0] == 0.0 and rows.edges[-1] == pytest.approx(len(windows) * 0.1)
+    # Each column holds the highest score of its windows; rows are by peak score.
+    peaks = rows.scores.max(axis=1)
+    assert list(peaks) == sorted(peaks, reverse=True)
+    first = windows[0].result.classifications
+    best = max((c.score for h in first for c in h.categories), default=0)
+    assert rows.scores[:, 0].max() >= best - 1e-6
 
 
 def test_plot_without_matplotlib_is_a_clear_error(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ a thread); no test touches the network.
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 from audioclf import models
 from audioclf.models import ModelError, ModelSpec, cache_dir, resolve_model
-from conftest import DATA, shared_path
+from conftest import DATA, ROOT, shared_path
 
 YAMNET_PATH = "audio_classifier/yamnet/float32/1/yamnet.tflite"
 
@@ -94,7 +96,10 @@ def test_yamnet_downloads_once_then_comes_from_the_cache(
     assert spec == ModelSpec(path=str(cache / "yamnet.tflite"), name="yamnet")
     assert Path(spec.path).read_bytes() == source.read_bytes()
     assert server.requests == [f"/good/{YAMNET_PATH}"]
-    assert sorted(p.name for p in cache.iterdir()) == ["yamnet.tflite"]  # no temp file left
+    # No temp file left; the download's size and SHA-256 recorded beside it.
+    assert sorted(p.name for p in cache.iterdir()) == ["yamnet.tflite", "yamnet.tflite.sha256"]
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert (cache / "yamnet.tflite.sha256").read_text() == f"{digest} {source.stat().st_size}\n"
     again = resolve_model("yamnet", base_url=base, cache=cache)
     assert again == spec
     assert len(server.requests) == 1  # the cache answered
@@ -234,3 +239,75 @@ def test_cli_reports_a_failed_download(served: tuple[Server, Path], cache: Path)
     assert proc.returncode == 1
     assert "audioclf: error: cannot download model 'yamnet'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "tamper,reason",
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[:-1]), "were downloaded"),
+        (lambda p: p.write_bytes(b"\0" + p.read_bytes()[1:]), "the download had"),
+        (lambda p: shutil.copy(DATA / "tiny_softmax.tflite", p), "were downloaded"),
+        (lambda p: Path(str(p) + ".sha256").unlink(), "has no valid record"),
+        (lambda p: Path(str(p) + ".sha256").write_text("garbage"), "has no valid record"),
+    ],
+)
+def test_a_changed_cache_file_is_detected_and_downloaded_again(
+    served: tuple[Server, Path],
+    cache: Path,
+    capsys: pytest.CaptureFixture[str],
+    tamper: object,
+    reason: str,
+) -> None:
+    server, root = served
+    source = yamnet()
+    base = f"{server.url}/{put(root, 'again', source)}"
+    spec = resolve_model("yamnet", base_url=base, cache=cache)
+    tamper(Path(spec.path))  # type: ignore[operator]
+    capsys.readouterr()
+    assert resolve_model("yamnet", base_url=base, cache=cache) == spec
+    assert len(server.requests) == 2
+    assert Path(spec.path).read_bytes() == source.read_bytes()
+    err = capsys.readouterr().err
+    assert f"cached model 'yamnet' at {spec.path}" in err and reason in err
+    assert "downloading it again" in err
+
+
+def test_a_changed_cache_file_that_cannot_be_replaced_is_an_error(
+    served: tuple[Server, Path], cache: Path
+) -> None:
+    server, root = served
+    base = f"{server.url}/{put(root, 'gone', yamnet())}"
+    spec = resolve_model("yamnet", base_url=base, cache=cache)
+    Path(spec.path).write_bytes(b"tampered")
+    shutil.rmtree(root / "gone")  # the mirror lost it
+    with pytest.raises(ModelError, match=r"cannot download model 'yamnet'.*404"):
+        resolve_model("yamnet", base_url=base, cache=cache)
+
+
+def test_a_random_model_put_in_the_cache_is_not_used_as_yamnet(
+    served: tuple[Server, Path], cache: Path
+) -> None:
+    server, root = served
+    cache.mkdir()
+    shutil.copy(DATA / "tiny_softmax.tflite", cache / "yamnet.tflite")
+    base = f"{server.url}/{put(root, 'real', yamnet())}"
+    spec = resolve_model("yamnet", base_url=base, cache=cache, progress=False)
+    assert Path(spec.path).read_bytes() == yamnet().read_bytes()
+    assert server.requests == [f"/real/{YAMNET_PATH}"]
+
+
+def test_quick_start_classifies_the_bundled_sample(
+    served: tuple[Server, Path], cache: Path
+) -> None:
+    """The README's first command, against a local mirror of the real YAMNet."""
+    server, root = served
+    base = f"{server.url}/{put(root, 'mirror', yamnet())}"
+    env = dict(os.environ, AUDIOCLF_MODEL_BASE_URL=base, AUDIOCLF_CACHE_DIR=str(cache))
+    sample = str(ROOT / "samples" / "speech_whistle_chord.wav")
+    proc = cli("classify", "--model", "yamnet", sample, "--format", "jsonl", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    tops = [json.loads(line)["heads"][0]["categories"][0] for line in proc.stdout.splitlines()]
+    assert [t["label"] for t in tops[:4]] == ["Speech"] * 4
+    assert min(t["score"] for t in tops[:4]) > 0.9
+    assert {"Sine wave", "Music"} <= {t["label"] for t in tops[4:]}

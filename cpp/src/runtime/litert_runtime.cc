@@ -38,6 +38,17 @@ std::map<std::string, std::weak_ptr<LiteRtRuntime>>& Registry() {
   return registry;
 }
 
+// The C API tells no version. What releases before the supported minimum
+// (ai-edge-litert 2.1.6, checked from Python) do is recognisable: 2.1.5
+// answers model loading with status 501.
+constexpr int kOldRuntimeStatus = 501;
+std::string OldRuntimeHint(int status) {
+  return status == kOldRuntimeStatus
+             ? "; releases before ai-edge-litert 2.1.6 fail every model this "
+               "way (audioclf needs ai-edge-litert>=2.1.6,<3)"
+             : "";
+}
+
 }  // namespace
 
 std::shared_ptr<LiteRtRuntime> LiteRtRuntime::Open(
@@ -106,7 +117,8 @@ std::shared_ptr<LiteRtRuntime> LiteRtRuntime::Open(
   LiteRtStatus status = api.LiteRtCreateEnvironment(0, nullptr, &environment);
   if (status != kLiteRtStatusOk || environment == nullptr) {
     ThrowRuntimeError("LiteRtCreateEnvironment failed with status " +
-                      std::to_string(status) + " (library '" + path + "')");
+                      std::to_string(status) + " (library '" + path + "')" +
+                      OldRuntimeHint(status));
   }
   runtime->environment_ = environment;
   Registry()[path] = runtime;
@@ -136,7 +148,7 @@ LiteRtModelHandle::LiteRtModelHandle(std::shared_ptr<LiteRtRuntime> runtime,
   });
   if (status != kLiteRtStatusOk || model == nullptr) {
     ThrowInvalidArgument(source_ + ": LiteRT could not load the model (status " +
-                         std::to_string(status) + ")");
+                         std::to_string(status) + ")" + OldRuntimeHint(status));
   }
   model_ = model;
 }

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import time
@@ -30,8 +29,9 @@ import numpy as np
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions, WindowResult
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.audio_record import AudioRecord, _sounddevice, list_devices
-from audioclf.models import resolve_model
+from audioclf.cli import arguments
 from audioclf.cli.output import window_dict
+from audioclf.models import resolve_model
 
 DEFAULT_TOP_K = 3
 # How often the main loop wakes up to check --duration (and to let Ctrl-C in).
@@ -53,20 +53,6 @@ process (PortAudio's estimate of the device's own input latency is shown apart).
 
 exit status: 0 stopped by Ctrl-C or --duration; 1 no audio device, no PortAudio
 (install libportaudio2), or the model failed; 2 usage error."""
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0 or math.isinf(value):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
-    return value
-
-
-def _top_k(text: str) -> int:
-    value = int(text)
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"must be > 0, or -1 for all, got {value}")
-    return value
 
 
 def _device(text: str) -> int | str:
@@ -92,19 +78,21 @@ def add_live_commands(subparsers: Any) -> None:
     )
     listen.add_argument(
         "--hop",
-        type=_positive,
+        type=arguments.seconds,
         default=None,
         metavar="S",
         help="seconds between window starts (default: one window, no overlap)",
     )
     listen.add_argument(
         "--top-k",
-        type=_top_k,
+        type=arguments.top_k,
         default=DEFAULT_TOP_K,
         metavar="K",
         help=f"categories shown per window and head (default {DEFAULT_TOP_K}; -1: all)",
     )
-    listen.add_argument("--threshold", type=float, metavar="T", help="minimum score shown")
+    listen.add_argument(
+        "--threshold", type=arguments.score, metavar="T", help="minimum score shown (0 to 1)"
+    )
     listen.add_argument(
         "--format", choices=("text", "jsonl"), default="text", help="output (default text)"
     )
@@ -115,7 +103,7 @@ def add_live_commands(subparsers: Any) -> None:
         help="sample format asked of the device (default float32)",
     )
     listen.add_argument(
-        "--duration", type=_positive, default=None, metavar="S", help="stop after S seconds"
+        "--duration", type=arguments.seconds, default=None, metavar="S", help="stop after S seconds"
     )
     listen.set_defaults(run=run_listen)
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import stat
 import sys
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from audioclf import _core
+from audioclf import __version__, _core, _runtime
 from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOptions
 from audioclf.audio_classifier import AudioClassifier
+from audioclf.cli import arguments
 from audioclf.cli.check import add_check_command
 from audioclf.cli.events import find_events
 from audioclf.cli.formats import DETECTION_FORMATS
@@ -25,9 +28,22 @@ from audioclf.models import NAMES, ModelSpec, resolve_model
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus")
 DEFAULT_TOP_K = 3
 DEFAULT_EVENT_THRESHOLD = 0.5
-PLOT_CLASSES = 5  # lines per file in --plot
+PLOT_CLASSES = 8  # heat-map rows per file in --plot
 PLOT_TOP_K = 10  # categories kept per window for --plot, cut to --top-k in the output
 PLOT_FILES = 4
+# The API's option names in core errors, as the command line spells them.
+_OPTION_NAMES = {
+    "base_options.num_threads": "--threads",
+    "category_name_allowlist/denylist": "--allow/--deny",
+    "category_name_allowlist": "--allow",
+    "category_name_denylist": "--deny",
+    "display_names_locale": "--locale",
+    "score_threshold": "--threshold",
+    "max_results": "--top-k",
+    "label_file": "--labels",
+    "sample_rate": "--sample-rate",
+    "activation": "--activation",
+}
 
 _CLASSIFY_EPILOG = f"""\
 inputs: files, directories (searched recursively for {" ".join(AUDIO_EXTENSIONS)},
@@ -54,24 +70,17 @@ threshold counts unless --top-k is given (with --plot: each window's top {PLOT_T
 In json: {{"files":[{{"file"}}],"events":[...],"errors":[...]}}.
 
 A progress bar over the total audio duration goes to stderr when it is a terminal.
-LiteRT's own log lines are hidden; AUDIOCLF_LITERT_LOGS=1 shows them.
+LiteRT's own log lines are hidden (its errors are shown); AUDIOCLF_LITERT_LOGS=1
+shows them all. If the process dies inside LiteRT, everything LiteRT wrote is shown.
+
+--labels is for models without labels; on a model whose metadata has labels it is
+refused. --activation is for models that emit logits; on a model with classification
+metadata (its outputs are scores, as tflite-support and MediaPipe use them) it is
+refused.
 
 exit status: 0 every file classified; 1 a file or the model failed (the other files
-are still classified and reported, each failure on stderr); 2 usage error."""
-
-
-def _top_k(text: str) -> int:
-    value = int(text)
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(f"must be > 0, or -1 for all, got {value}")
-    return value
-
-
-def _workers(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (0: one per core), got {value}")
-    return value
+are still classified and reported, each failure on stderr, one line each; --debug
+adds the traceback); 2 usage error (a bad option value)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ def _overlap(text: str) -> Overlap:
         raise argparse.ArgumentTypeError(
             f"expected seconds (0.5) or a percentage of the window (50%), got {text!r}"
         ) from None
-    if value < 0 or (percent and value >= 100):
+    if not value >= 0 or math.isinf(value) or (percent and value >= 100):
         raise argparse.ArgumentTypeError(f"must be >= 0 and below the window, got {text!r}")
     return Overlap(value, percent)
 
@@ -101,14 +110,23 @@ def _overlap(text: str) -> Overlap:
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("models without metadata")
     group.add_argument(
-        "--sample-rate", type=int, default=0, metavar="HZ", help="the model's sample rate"
+        "--sample-rate",
+        type=arguments.sample_rate,
+        default=0,
+        metavar="HZ",
+        help="the model's sample rate",
     )
-    group.add_argument("--labels", metavar="FILE", help="a label file, one label per line")
+    group.add_argument(
+        "--labels",
+        metavar="FILE",
+        help="a label file, one label per line (refused on a model whose metadata has labels)",
+    )
     group.add_argument(
         "--activation",
         choices=("none", "sigmoid", "softmax"),
         default=None,
-        help="applied to raw outputs (logits); default none",
+        help="applied to raw outputs (logits); default none; refused on a model with "
+        "classification metadata",
     )
 
 
@@ -119,6 +137,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="audioclf", description="Classify audio with a TFLite model on LiteRT."
     )
+    parser.add_argument("--version", action="version", version=f"audioclf {__version__}")
+    debug = "show the traceback of an error (for bug reports)"
+    parser.add_argument("--debug", action="store_true", help=debug)
     commands = parser.add_subparsers(dest="command", required=True)
     classify = commands.add_parser(
         "classify",
@@ -133,14 +154,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--top-k",
-        type=_top_k,
+        type=arguments.top_k,
         default=None,
         metavar="K",
         help=f"categories shown per window and head (default {DEFAULT_TOP_K}; -1: all)",
     )
     classify.add_argument(
         "--threshold",
-        type=float,
+        type=arguments.score,
         metavar="T",
         help=f"minimum score (default none; {DEFAULT_EVENT_THRESHOLD} for --events)",
     )
@@ -165,7 +186,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--workers",
-        type=_workers,
+        type=arguments.workers,
         default=0,
         metavar="N",
         help="models run in parallel (0: one per core, the default)",
@@ -177,7 +198,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="output format (default table)",
     )
     classify.add_argument(
-        "--threads", type=int, default=-1, metavar="N", help="inference threads per model"
+        "--threads",
+        type=arguments.threads,
+        default=-1,
+        metavar="N",
+        help="inference threads per model",
     )
     classify.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     classify.add_argument(
@@ -190,9 +215,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--plot",
-        metavar="FILE.png",
-        help=f"draw each file's top {PLOT_CLASSES} classes over time (first {PLOT_FILES} files; "
-        "needs audioclf[plot])",
+        type=arguments.plot_file,
+        metavar="FILE",
+        help=f"draw each file's spectrogram and top {PLOT_CLASSES} classes over time (first "
+        f"{PLOT_FILES} files) as .png, .svg, .pdf or .jpg; needs audioclf[plot]",
     )
     _add_model_arguments(classify)
     add_classify_arguments(classify)
@@ -201,21 +227,101 @@ def _build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a model")
     info.add_argument("model", help=f"a .tflite audio classifier, or one of: {', '.join(NAMES)}")
     _add_model_arguments(info)
+    info.set_defaults(parser=info)
     add_live_commands(commands)
     add_check_command(commands)
     add_corpus_commands(commands)
+    for command in commands.choices.values():
+        # SUPPRESS: a subcommand without --debug keeps the top-level value.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     return parser
 
 
+class UsageError(Exception):
+    """A bad option value found after parsing: exit status 2, like argparse's."""
+
+
+def _usage_message(message: str) -> str | None:
+    """A core error about an option, in the command line's words; None if about a file."""
+    if "; give sample_rate" in message:
+        what = message.split("; give sample_rate")[0]
+        return f"--sample-rate: {what}; give the model's rate, e.g. --sample-rate 16000"
+    for api, cli in _OPTION_NAMES.items():
+        if message.startswith(api):
+            return cli + message[len(api) :]
+    return None
+
+
+def _check_model_path(path: str) -> None:
+    if not os.path.exists(path):
+        raise ValueError(f"model '{path}' does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"model '{path}' is a directory, expected a .tflite file")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"model '{path}' cannot be read: permission denied")
+
+
+def _check_labels(path: str) -> None:
+    if not os.path.exists(path):
+        raise UsageError(f"--labels: '{path}' does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"--labels: '{path}' is a directory, expected a label file")
+
+
 def _create(args: argparse.Namespace, spec: ModelSpec, **classification: object) -> AudioClassifier:
-    options = AudioClassifierOptions(
-        base_options=BaseOptions(file_name=spec.path, num_threads=getattr(args, "threads", -1)),
-        classification_options=ClassificationOptions(**classification),
-        sample_rate=args.sample_rate or spec.sample_rate,
-        label_file=args.labels or spec.label_file,
-        activation=args.activation or spec.activation,
-    )
-    return AudioClassifier.create_from_options(options)
+    """The classifier the options ask for; UsageError for an option the model refuses."""
+    _check_model_path(spec.path)
+    if args.labels:
+        _check_labels(args.labels)
+
+    def create(label_file: str | None, activation: str) -> AudioClassifier:
+        options = AudioClassifierOptions(
+            base_options=BaseOptions(file_name=spec.path, num_threads=getattr(args, "threads", -1)),
+            classification_options=ClassificationOptions(**classification),
+            sample_rate=args.sample_rate or spec.sample_rate,
+            label_file=label_file,
+            activation=activation,
+        )
+        try:
+            return AudioClassifier.create_from_options(options)
+        except ValueError as error:
+            usage = _usage_message(str(error))
+            if usage is not None:
+                raise UsageError(usage) from error
+            raise
+
+    asked_activation = args.activation not in (None, "none")
+    if not args.labels and not asked_activation:
+        return create(spec.label_file, args.activation or spec.activation)
+    # What the model itself holds decides whether --labels and --activation apply.
+    with create(None, "none") as probe:
+        description = probe.description
+    labelled = [h.name or str(i) for i, h in enumerate(description.heads) if h.labels]
+    if args.labels and labelled:
+        raise UsageError(
+            f"--labels: the metadata of '{spec.path}' already has labels (head "
+            f"{', '.join(labelled)}); --labels is for models without them"
+        )
+    if asked_activation and description.has_metadata and labelled:
+        raise UsageError(
+            f"--activation: '{spec.path}' has classification metadata, so its outputs are "
+            "already scores (tflite-support and MediaPipe apply no activation); "
+            "--activation is for models that emit logits"
+        )
+    return create(args.labels or spec.label_file, args.activation or spec.activation)
+
+
+def _warn(message: str) -> None:
+    print(f"audioclf: warning: {message}", file=sys.stderr)
+
+
+def _check_locale(classifier: AudioClassifier, locale: str) -> None:
+    locales = classifier.description.locales
+    if locales and locale not in locales:
+        _warn(
+            f"--locale {locale}: the model has no display names in that locale "
+            f"(it has: {', '.join(locales)}); showing labels only"
+        )
 
 
 def expand_inputs(inputs: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -349,9 +455,8 @@ class _Plan:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    parser: argparse.ArgumentParser = args.parser
     if args.allow and args.deny:
-        parser.error("--allow and --deny: give one or the other")
+        raise UsageError("--allow and --deny: give one or the other")
     from audioclf.corpus.cli import run_classify, wants_corpus
 
     if wants_corpus(args):
@@ -372,7 +477,8 @@ def _classify(args: argparse.Namespace) -> int:
         display_names_locale=args.locale,
     )
     with classifier:
-        overlap = _overlap_seconds(parser, args.overlap, classifier)
+        _check_locale(classifier, args.locale)
+        overlap = _overlap_seconds(args.overlap, classifier)
         for given, reason in input_errors:
             _report(given, reason)
         with _open_output(args.output) as stream:
@@ -383,20 +489,24 @@ def _classify(args: argparse.Namespace) -> int:
     if args.plot and batch.plotted:
         from audioclf.cli.plot import plot_timelines
 
-        plot_timelines(batch.plotted, args.plot, classes=PLOT_CLASSES, omitted=batch.omitted)
+        plot_timelines(
+            batch.plotted,
+            args.plot,
+            classes=PLOT_CLASSES,
+            omitted=batch.omitted,
+            image_format=arguments.PLOT_FORMATS[os.path.splitext(args.plot)[1].lower()],
+        )
     return 1 if failed or input_errors else 0
 
 
-def _overlap_seconds(
-    parser: argparse.ArgumentParser, overlap: Overlap | None, classifier: AudioClassifier
-) -> float | None:
+def _overlap_seconds(overlap: Overlap | None, classifier: AudioClassifier) -> float | None:
     """--overlap in seconds, checked against the model's window (a usage error if too long)."""
     if overlap is None:
         return None
     window = classifier.window_frames / classifier.required_audio_format.sample_rate
     seconds = overlap.seconds(window)
     if seconds >= window:
-        parser.error(f"--overlap: must be shorter than the window ({window:g} s)")
+        raise UsageError(f"--overlap: must be shorter than the window ({window:g} s)")
     return seconds
 
 
@@ -426,6 +536,9 @@ class _Batch:
         for number, path in enumerate(files, start=1):
             progress.start(number, path)
             try:
+                problem = _file_problem(path)
+                if problem:
+                    raise ValueError(problem)
                 windows = self.classifier.classify_file(
                     path,
                     overlap=self.overlap,
@@ -435,8 +548,9 @@ class _Batch:
                 )
             except (ValueError, RuntimeError, OSError) as error:
                 progress.clear()
-                _report(path, error)
-                self.writer.error(path, str(error))
+                reason = _failure_reason(error)
+                _report(path, reason)
+                self.writer.error(path, reason)
                 failed = True
             else:
                 progress.clear()  # stdout may be the same terminal
@@ -454,6 +568,25 @@ class _Batch:
             self.plotted.append((path, windows))
         elif self.args.plot:
             self.omitted += 1
+
+
+def _file_problem(path: str) -> str | None:
+    """Why an input cannot be classified before trying: missing, a directory, unreadable."""
+    if not os.path.exists(path):
+        return "does not exist"
+    if os.path.isdir(path):
+        return "is a directory"
+    if not os.access(path, os.R_OK):
+        return "cannot be read: permission denied"
+    return None
+
+
+def _failure_reason(error: BaseException) -> str:
+    text = str(error)
+    # libsndfile's words for a file it cannot parse in any format it knows.
+    if "possibly a pipe" in text or "Format not recognised" in text:
+        return "is not audio that libsndfile (FLAC, OGG, MP3, AIFF, ...) can read"
+    return text
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -484,51 +617,44 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mute_native_logs() -> None:
-    """Sends what native code prints on fd 2 to /dev/null; Python's sys.stderr stays.
-
-    LiteRT logs INFO/WARNING lines (environment, accelerators, XNNPACK) to
-    fd 2 on every model load and at exit, and its C API has no switch for
-    them. Only for the command itself; AUDIOCLF_LITERT_LOGS=1 keeps them.
-    """
-    if os.environ.get("AUDIOCLF_LITERT_LOGS"):
-        return
-    try:
-        sys.stderr.flush()
-        kept = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    except (OSError, ValueError):  # no fd 2 (e.g. closed): nothing to mute
-        return
-    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    sys.stderr = open(kept, "w", encoding=encoding, errors="backslashreplace", buffering=1)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``audioclf`` console script; returns the exit code.
 
-    Run as the command (``argv`` None), LiteRT's native log lines are muted.
+    Run as the command (``argv`` None), everything native code writes on fd 2
+    goes through LiteRT's log filter for the whole run (see audioclf._runtime).
     """
     parser = _build_parser()
     if argv is None:
-        _mute_native_logs()
+        _runtime.keep_python_stderr()
     args = parser.parse_args(argv)
+    with _runtime.quiet_litert() if argv is None else contextlib.nullcontext():
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "classify":
             return _classify(args)
         if args.command == "info":
             return _info(args)
         return int(args.run(args))
+    except UsageError as error:
+        command = getattr(args, "parser", None) or parser
+        command.print_usage(sys.stderr)
+        print(f"{command.prog}: error: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. piped into head: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except (ValueError, RuntimeError, OSError) as error:
-        print(f"audioclf: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\naudioclf: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # one line for the user; --debug for the traceback
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        message = str(error) or type(error).__name__
+        print(f"audioclf: error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
