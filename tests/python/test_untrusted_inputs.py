@@ -482,3 +482,19 @@ def test_audio_record_sizes_are_bounded() -> None:
         AudioRecord(2, RATE, 10**12)
     with pytest.raises(ValueError, match="sampling_rate: must be in 1000..768000, got 10"):
         AudioRecord(1, 10, N)
+
+
+def test_audio_a_model_cannot_take_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    # 3 channels for a 2-channel model: refused by the stream, deep inside;
+    # the error still says which file, on both the WAV and the soundfile path.
+    stereo = create(build_model(2 * N, [Head(3, name="h")], channels=2))
+    path = tmp_path / "three.wav"
+    path.write_bytes(wav_bytes(channels=3))
+    expected = rf"^{path}: audio has 3 channels and the model 2"
+    with pytest.raises(ValueError, match=expected):
+        stereo.classify_file(path)
+    flac = tmp_path / "three.flac"
+    sf = pytest.importorskip("soundfile")
+    sf.write(flac, np.zeros((N, 3), np.float32), RATE)
+    with pytest.raises(ValueError, match=rf"^{flac}: audio has 3 channels and the model 2"):
+        stereo.classify_file(flac)
