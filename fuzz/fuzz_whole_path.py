@@ -630,7 +630,10 @@ def verdict(case: Case, steps: list[dict[str, Any]]) -> tuple[str, str]:
         errors += 1
         message = s.get("message", "")
         if s["error"] == "exit":
-            if "audioclf: error:" not in message or not any(n in message for n in names):
+            # "audioclf: error: <file>: ..." (exit 1), or a usage error about the
+            # model ("audioclf classify: error: --sample-rate: <file>: ...", exit 2).
+            head = "audioclf: error:" if s.get("code") == 1 else "audioclf classify: error:"
+            if head not in message or not any(n in message for n in names):
                 return "unclear", f"cli exit {s.get('code')}: {message[:300]!r}"
             continue
         if s["error"] not in CLEAN_TYPES:
