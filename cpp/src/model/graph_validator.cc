@@ -9,6 +9,7 @@
 #include "audioclf/error.h"
 #include "audioclf/limits.h"
 #include "audioclf/model/flatbuffer_reader.h"
+#include "model/tflite_schema.h"
 
 namespace audioclf {
 namespace {
@@ -17,58 +18,7 @@ using flatbuffer::Reader;
 using flatbuffer::Table;
 using flatbuffer::Vector;
 
-// Field ids from the TFLite schema (schema.fbs), in declaration order.
-namespace model_field {
-constexpr int kOperatorCodes = 1;
-constexpr int kSubgraphs = 2;
-constexpr int kBuffers = 4;
-constexpr int kSignatureDefs = 7;
-}  // namespace model_field
-namespace opcode_field {
-constexpr int kDeprecatedBuiltinCode = 0;
-constexpr int kBuiltinCode = 3;
-}  // namespace opcode_field
-namespace subgraph_field {
-constexpr int kTensors = 0;
-constexpr int kInputs = 1;
-constexpr int kOutputs = 2;
-constexpr int kOperators = 3;
-}  // namespace subgraph_field
-namespace tensor_field {
-constexpr int kShape = 0;
-constexpr int kType = 1;
-constexpr int kBuffer = 2;
-constexpr int kQuantization = 4;
-constexpr int kIsVariable = 5;
-constexpr int kSparsity = 6;
-}  // namespace tensor_field
-namespace quantization_field {
-constexpr int kScale = 2;
-constexpr int kZeroPoint = 3;
-constexpr int kQuantizedDimension = 6;
-}  // namespace quantization_field
-namespace operator_field {
-constexpr int kOpcodeIndex = 0;
-constexpr int kInputs = 1;
-constexpr int kOutputs = 2;
-constexpr int kBuiltinOptionsType = 3;
-constexpr int kIntermediates = 8;
-constexpr int kLargeCustomOptionsOffset = 9;
-constexpr int kLargeCustomOptionsSize = 10;
-}  // namespace operator_field
-namespace buffer_field {
-constexpr int kData = 0;
-constexpr int kOffset = 1;
-constexpr int kSize = 2;
-}  // namespace buffer_field
-namespace signature_field {
-constexpr int kInputs = 0;
-constexpr int kOutputs = 1;
-constexpr int kSubgraphIndex = 4;
-}  // namespace signature_field
-namespace tensor_map_field {
-constexpr int kTensorIndex = 1;
-}  // namespace tensor_map_field
+using namespace tflite_schema;  // NOLINT: the schema's field ids
 
 // BuiltinOperator codes whose kernels take optional inputs, or call other
 // subgraphs.

@@ -7,6 +7,7 @@
 
 #include "audioclf/error.h"
 #include "audioclf/model/flatbuffer_reader.h"
+#include "model/tflite_schema.h"
 
 namespace audioclf {
 
@@ -16,38 +17,7 @@ using flatbuffer::Reader;
 using flatbuffer::Table;
 using flatbuffer::Vector;
 
-// Field ids from the TFLite schema (tensorflow/compiler/mlir/lite/schema/
-// schema.fbs): declaration order within each table.
-namespace model_field {
-constexpr int kVersion = 0;
-constexpr int kSubgraphs = 2;
-constexpr int kBuffers = 4;
-constexpr int kMetadata = 6;
-}  // namespace model_field
-namespace subgraph_field {
-constexpr int kTensors = 0;
-constexpr int kInputs = 1;
-constexpr int kOutputs = 2;
-}  // namespace subgraph_field
-namespace tensor_field {
-constexpr int kShape = 0;
-constexpr int kType = 1;
-constexpr int kName = 3;
-constexpr int kQuantization = 4;
-}  // namespace tensor_field
-namespace quantization_field {
-constexpr int kScale = 2;
-constexpr int kZeroPoint = 3;
-}  // namespace quantization_field
-namespace buffer_field {
-constexpr int kData = 0;
-constexpr int kOffset = 1;
-constexpr int kSize = 2;
-}  // namespace buffer_field
-namespace metadata_field {
-constexpr int kName = 0;
-constexpr int kBuffer = 1;
-}  // namespace metadata_field
+using namespace tflite_schema;  // NOLINT: the schema's field ids
 
 constexpr char kMetadataName[] = "TFLITE_METADATA";
 
