@@ -150,7 +150,9 @@ class Field:
 
 def _value_for(field: Field, old: Any, rng: random.Random) -> Any:
     if field.kind == "f32":
-        return rng.choice(F32_VALUES + [old * 2, -old, old * 1e20])
+        value = rng.choice(F32_VALUES + [old * 2, -old, old * 1e20])
+        # Past float32's range is infinity, as a float32 store would give.
+        return value if abs(value) <= 3.4028234663852886e38 else math.copysign(math.inf, value)
     bits = struct.calcsize(FORMATS[field.kind]) * 8
     signed = field.kind.startswith("i")
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
