@@ -286,7 +286,7 @@ TEST_CASE(constants_must_hold_their_shape) {
 TEST_CASE(quantization_scales) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  for (float bad : {0.0f, -1.0f, nan, inf}) {
+  for (float bad : {0.0f, -1.0f, nan, inf, 1e-45f, 1e38f}) {
     Graph g = Classifier();
     g.subgraphs[0].tensors[4].type = kUInt8;
     g.subgraphs[0].tensors[4].scales = {bad};
@@ -301,7 +301,24 @@ TEST_CASE(quantization_scales) {
   g.subgraphs[0].tensors[4].zero_points = {0, 0};
   CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
                "2 zero points for 1 scale");
+  g.subgraphs[0].tensors[4].type = kUInt8;
+  for (int64_t zp : {int64_t{-128}, int64_t{256}, int64_t{1} << 40}) {
+    g.subgraphs[0].tensors[4].zero_points = {zp};
+    CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
+                 "quantization.zero_point: zero_point[0] is " + std::to_string(zp) +
+                     ", outside 0..255");
+  }
+  g.subgraphs[0].tensors[4].zero_points = {255};
+  g.subgraphs[0].tensors[3].type = kUInt8;  // FC writes what SOFTMAX reads
+  g.subgraphs[0].tensors[3].scales = {0.5f};
+  g.subgraphs[0].tensors[3].zero_points = {0};
+  g.subgraphs[0].tensors[0].type = kUInt8;
+  g.subgraphs[0].tensors[0].scales = {0.5f};
+  g.subgraphs[0].tensors[0].zero_points = {0};
+  Validate(g);
+  g = Classifier();
   g.subgraphs[0].tensors[4].scales = {0.5f, 0.5f};  // axis 0 has size 1
+  g.subgraphs[0].tensors[4].zero_points = {0, 0};
   CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
                "quantized_dimension: per-axis quantization along dimension 0");
 }

@@ -129,7 +129,7 @@ def test_missing_or_unwritten_inputs_are_refused(
         _classifier(tmp_path, set_op_input(softmax_model, op, position, tensor))
 
 
-@pytest.mark.parametrize("scale", [0.0, -1.0, math.nan, math.inf])
+@pytest.mark.parametrize("scale", [0.0, -1.0, math.nan, math.inf, 1e-45, 1e38])
 def test_bad_output_quantization_scale_is_refused(tmp_path: Path, scale: float) -> None:
     model = (DATA / "tiny_uint8.tflite").read_bytes()
     names = tensor_names(model)
@@ -137,7 +137,7 @@ def test_bad_output_quantization_scale_is_refused(tmp_path: Path, scale: float) 
     with pytest.raises(
         ValueError,
         match=rf"tensors\[{quantized}\]\.quantization\.scale: "
-        r"scale\[0\] is .* \(expected a finite value > 0\)",
+        r"scale\[0\] is .* \(expected a finite value > 0, in 1e-30..1e30\)",
     ):
         _classifier(tmp_path, set_scale(model, quantized, scale))
 

@@ -1,6 +1,8 @@
 #include "audioclf/model/graph_validator.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <utility>
@@ -134,6 +136,23 @@ uint64_t TfliteElementBytes(int8_t type) {
     case 16: return 2;  // UINT16
     case 18: return 2;  // BFLOAT16
     default: return 0;
+  }
+}
+
+constexpr float kMinScale = 1e-30f;
+constexpr float kMaxScale = 1e30f;
+
+// The values an integer TensorType holds, for zero points; false for other
+// types.
+bool IntegerRange(int8_t type, int64_t* lowest, int64_t* highest) {
+  switch (type) {
+    case 3: *lowest = 0, *highest = 255; return true;            // UINT8
+    case 9: *lowest = -128, *highest = 127; return true;         // INT8
+    case 7: *lowest = -32768, *highest = 32767; return true;     // INT16
+    case 16: *lowest = 0, *highest = 65535; return true;         // UINT16
+    case 17: *lowest = -8, *highest = 7; return true;            // INT4
+    case 2: *lowest = INT32_MIN, *highest = INT32_MAX; return true;  // INT32
+    default: return false;
   }
 }
 
@@ -449,10 +468,13 @@ class GraphValidator {
       const std::vector<float> scale =
           q->ScalarVector<float>(quantization_field::kScale, "scale");
       for (size_t i = 0; i < scale.size(); ++i) {
-        if (!std::isfinite(scale[i]) || scale[i] <= 0.0f) {
-          q->Fail("scale", "scale[" + std::to_string(i) + "] is " +
-                               std::to_string(scale[i]) +
-                               " (expected a finite value > 0)");
+        // Kernels divide by scales and by their ratios: a scale of 0, a
+        // denormal one or an enormous one overflows those.
+        if (!(scale[i] >= kMinScale && scale[i] <= kMaxScale)) {
+          char text[32];
+          std::snprintf(text, sizeof(text), "%g", static_cast<double>(scale[i]));
+          q->Fail("scale", "scale[" + std::to_string(i) + "] is " + text +
+                               " (expected a finite value > 0, in 1e-30..1e30)");
         }
       }
       std::optional<Vector> zero_point = q->VectorField(
@@ -462,6 +484,21 @@ class GraphValidator {
       if (zero_points != 0 && zero_points != scale.size()) {
         q->Fail("zero_point", Plural(zero_points, "zero point") + " for " +
                                   Plural(scale.size(), "scale"));
+      }
+      // A zero point outside its type's range makes LiteRT's kernels index
+      // their lookup tables out of bounds.
+      int64_t lowest = 0, highest = 0;
+      if (IntegerRange(type, &lowest, &highest)) {
+        for (size_t i = 0; i < zero_points; ++i) {
+          const int64_t zp = zero_point->ScalarAt<int64_t>(i);
+          if (zp < lowest || zp > highest) {
+            q->Fail("zero_point", "zero_point[" + std::to_string(i) + "] is " +
+                                      std::to_string(zp) + ", outside " +
+                                      std::to_string(lowest) + ".." +
+                                      std::to_string(highest) +
+                                      " for the tensor's type");
+          }
+        }
       }
       if (scale.size() > 1) {
         const int32_t axis = q->Scalar<int32_t>(

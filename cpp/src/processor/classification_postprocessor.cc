@@ -273,8 +273,7 @@ Classifications ClassificationPostprocessor::Postprocess(
           head_.labels.empty() ? kNoLabel : head_.labels[entry.first];
       entry.second = head_.calibration->Calibrate(label, entry.second);
       if (entry.second > 1.0f) {
-        ThrowRuntimeError("head " + std::to_string(head_index_) +
-                          ": calibrated score " + std::to_string(entry.second) +
+        ThrowRuntimeError(where_ + ": calibrated score " + std::to_string(entry.second) +
                           " for class " + std::to_string(entry.first) +
                           " is above 1; check the calibration parameters");
       }
