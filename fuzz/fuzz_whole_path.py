@@ -533,6 +533,7 @@ class Stats:
     hangs: int = 0
     unclear: int = 0
     nonfinite: int = 0
+    memory: int = 0
     max_rss_kb: int = 0
     findings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -548,7 +549,8 @@ class Stats:
         return (
             f"whole-path: cases={self.cases} ok={self.ok} clean_errors={self.clean_errors} "
             f"crashes={self.crashes} hangs={self.hangs} unclear_errors={self.unclear} "
-            f"nonfinite_scores={self.nonfinite} max_rss_mb={self.max_rss_kb / 1024:.0f} "
+            f"nonfinite_scores={self.nonfinite} over_rss_limit={self.memory} "
+            f"max_rss_mb={self.max_rss_kb / 1024:.0f} "
             f"time_s={seconds:.0f} cases_per_s={self.cases / max(seconds, 1e-9):.1f}"
         )
 
@@ -780,7 +782,18 @@ class Fuzzer:
                         line, _, w.buffer = w.buffer.partition(b"\n")
                         reply = json.loads(line)
                         case, w.case = w.case, None
+                        over = reply["rss_kb"] > self.args.rss_limit_mb * 1024
+                        if over:
+                            # A worker's peak only grows: the first case past
+                            # the limit is the one; a fresh worker resets it.
+                            self.stats.memory += 1
+                            detail = f"peak RSS {reply['rss_kb'] // 1024} MiB"
+                            self.save(case, "memory", detail, {"steps": reply["steps"]})
                         self.record(case, reply["steps"], reply["rss_kb"])
+                        if over:
+                            index = workers.index(w)
+                            stop_worker(w)
+                            workers[index] = start_worker(self.args, index)
                     continue
                 self._replace(w, workers, "crash")
             elif time.monotonic() >= w.deadline:
@@ -807,6 +820,12 @@ def main(argv: list[str] | None = None) -> int:
         "--mem-mb", type=int, default=4096, help="address-space cap per child, MiB (4096)"
     )
     parser.add_argument(
+        "--rss-limit-mb",
+        type=int,
+        default=512,
+        help="a case that takes a worker past this peak RSS is a finding, MiB (512)",
+    )
+    parser.add_argument(
         "--artifacts",
         type=Path,
         default=ROOT / "build" / "fuzz" / "artifacts" / "whole_path",
@@ -826,7 +845,8 @@ def main(argv: list[str] | None = None) -> int:
     for count, what, first in stats.signatures():
         print(f"  {count:4d} x {what} (first: case {first})")
     print(stats.summary(fuzzer.seconds), flush=True)
-    return 1 if stats.crashes or stats.hangs or stats.unclear or stats.nonfinite else 0
+    findings = stats.crashes + stats.hangs + stats.unclear + stats.nonfinite + stats.memory
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":

@@ -401,6 +401,7 @@ class limits:  # a submodule
     MAX_WORKERS_PER_CORE: int
     MAX_AUDIO_BUFFER_SAMPLES: int
     MAX_TENSOR_BYTES: int
+    MAX_ACTIVATION_BYTES: int
     MAX_GRAPH_TENSORS: int
     MAX_GRAPH_OPERATORS: int
     MAX_SUBGRAPHS: int

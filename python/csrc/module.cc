@@ -85,6 +85,7 @@ PYBIND11_MODULE(_core, m) {
   limits.attr("MAX_WORKERS_PER_CORE") = l::kMaxWorkersPerCore;
   limits.attr("MAX_AUDIO_BUFFER_SAMPLES") = l::kMaxAudioBufferSamples;
   limits.attr("MAX_TENSOR_BYTES") = l::kMaxTensorBytes;
+  limits.attr("MAX_ACTIVATION_BYTES") = l::kMaxActivationBytes;
   limits.attr("MAX_GRAPH_TENSORS") = l::kMaxGraphTensors;
   limits.attr("MAX_GRAPH_OPERATORS") = l::kMaxGraphOperators;
   limits.attr("MAX_SUBGRAPHS") = l::kMaxSubgraphs;

@@ -281,6 +281,13 @@ TEST_CASE(constants_must_hold_their_shape) {
   g = Classifier();
   g.subgraphs[0].tensors[3].shape = {1, 1 << 29};  // 2 GiB of float32
   CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument, "exceeds the limit");
+  g = Classifier();
+  g.subgraphs[0].tensors[3].shape = {1, 1 << 26};  // 256 MiB, with the rest more
+  CHECK_THROWS(Validate(g), ErrorKind::kInvalidArgument,
+               "tensors[3].shape: the model's tensors that are not constants come to "
+               "more than the limit of 268435456 bytes");
+  g.subgraphs[0].tensors[3].shape = {1, 1 << 24};  // 64 MiB is fine
+  Validate(g);
 }
 
 TEST_CASE(quantization_scales) {

@@ -44,6 +44,10 @@ constexpr size_t kMaxAudioBufferSamples = size_t{1} << 26;  // 256 MiB float32
 // (elements × element size), and how many tensors, operators and subgraphs
 // it may have; real audio models have a few hundred tensors.
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 30;  // 1 GiB
+// All tensors that are not constants (activations, inputs, outputs,
+// variables), as declared: LiteRT plans memory for them before it computes
+// their real shapes. BirdNET's come to 5 MiB, YAMNet's to 2 MiB.
+constexpr uint64_t kMaxActivationBytes = uint64_t{256} << 20;  // 256 MiB
 constexpr size_t kMaxGraphTensors = size_t{1} << 20;
 constexpr size_t kMaxGraphOperators = size_t{1} << 20;
 constexpr size_t kMaxSubgraphs = 1024;

@@ -513,6 +513,14 @@ class GraphValidator {
         }
       }
     }
+    if (data_bytes == 0) {
+      activation_bytes_ += bytes;
+      if (activation_bytes_ > limits::kMaxActivationBytes) {
+        tensor.Fail("shape", "the model's tensors that are not constants come to more "
+                             "than the limit of " +
+                                 std::to_string(limits::kMaxActivationBytes) + " bytes");
+      }
+    }
     // An empty tensor (a shape of [0], as converters write for RESHAPE to a
     // scalar) has nothing to read.
     return data_bytes > 0 || elements == 0 ||
@@ -709,6 +717,7 @@ class GraphValidator {
   size_t subgraph_count_ = 0;
   std::vector<size_t> tensor_counts_;
   std::vector<std::vector<size_t>> calls_;  // subgraphs each one calls
+  uint64_t activation_bytes_ = 0;  // declared bytes of non-constant tensors
 };
 
 }  // namespace
