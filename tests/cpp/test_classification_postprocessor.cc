@@ -107,6 +107,26 @@ TEST_CASE(bad_options_and_shapes) {
                ErrorKind::kInvalidArgument, "need labels");
 }
 
+TEST_CASE(quantization_parameters_are_checked) {
+  ClassificationOptions options;
+  TensorInfo u8 = Output(ElementType::kUInt8, {1, 5});
+  u8.quantization->zero_point = -2147483648LL;  // q - zero_point overflowed int
+  CHECK_THROWS(ClassificationPostprocessor(0, u8, Head({}), options, "m"),
+               ErrorKind::kInvalidArgument,
+               "m: output tensor 0 has zero point -2147483648, outside 0..255");
+  TensorInfo i8 = Output(ElementType::kInt8, {1, 5});
+  i8.quantization->zero_point = 128;
+  CHECK_THROWS(ClassificationPostprocessor(0, i8, Head({}), options, "m"),
+               ErrorKind::kInvalidArgument, "zero point 128, outside -128..127");
+  i8.quantization->zero_point = -128;
+  i8.quantization->scale = 0.0f;
+  CHECK_THROWS(ClassificationPostprocessor(0, i8, Head({}), options, "m"),
+               ErrorKind::kInvalidArgument, "expected a finite value > 0");
+  i8.quantization->scale = 0.5f;
+  ClassificationPostprocessor ok(0, i8, Head({}), options, "m");
+  CHECK_EQ(ok.num_classes(), 5);
+}
+
 TEST_CASE(label_files) {
   CHECK(ParseLabelFile("a\nb\r\nc\n", "f") == std::vector<std::string>({"a", "b", "c"}));
   CHECK(ParseLabelFile("a\n\nc", "f") == std::vector<std::string>({"a", "", "c"}));

@@ -193,6 +193,19 @@ ClassificationPostprocessor::ClassificationPostprocessor(
                            " but has no per-tensor quantization parameters");
     }
     quantization_ = *output.quantization;
+    // Dequantizing computes q - zero_point in int: a zero point outside the
+    // type's values (or a bad scale) could only come from a damaged model.
+    const int64_t lowest = type_ == ElementType::kUInt8 ? 0 : -128;
+    const int64_t highest = type_ == ElementType::kUInt8 ? 255 : 127;
+    if (quantization_.zero_point < lowest || quantization_.zero_point > highest) {
+      ThrowInvalidArgument(where + " has zero point " +
+                           std::to_string(quantization_.zero_point) + ", outside " +
+                           std::to_string(lowest) + ".." + std::to_string(highest));
+    }
+    if (!(quantization_.scale > 0.0f) || !std::isfinite(quantization_.scale)) {
+      ThrowInvalidArgument(where + " has quantization scale " +
+                           std::to_string(quantization_.scale) + "; expected a finite value > 0");
+    }
   }
   if (!head_.labels.empty() &&
       head_.labels.size() != static_cast<size_t>(num_classes_)) {
