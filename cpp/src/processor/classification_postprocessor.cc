@@ -8,6 +8,7 @@
 
 #include "audioclf/error.h"
 #include "audioclf/text.h"
+#include "processor/output_quantization.h"
 
 namespace audioclf {
 namespace {
@@ -182,31 +183,7 @@ ClassificationPostprocessor::ClassificationPostprocessor(
                          "], expected [1,N] or [1,1,1,N]");
   }
   num_classes_ = shape.back();
-  if (type_ != ElementType::kFloat32 && type_ != ElementType::kUInt8 &&
-      type_ != ElementType::kInt8) {
-    ThrowInvalidArgument(where + " has type " + ElementTypeName(type_) +
-                         ", expected float32, uint8 or int8");
-  }
-  if (type_ != ElementType::kFloat32) {
-    if (!output.quantization) {
-      ThrowInvalidArgument(where + " is " + ElementTypeName(type_) +
-                           " but has no per-tensor quantization parameters");
-    }
-    quantization_ = *output.quantization;
-    // Dequantizing computes q - zero_point in int: a zero point outside the
-    // type's values (or a bad scale) could only come from a damaged model.
-    const int64_t lowest = type_ == ElementType::kUInt8 ? 0 : -128;
-    const int64_t highest = type_ == ElementType::kUInt8 ? 255 : 127;
-    if (quantization_.zero_point < lowest || quantization_.zero_point > highest) {
-      ThrowInvalidArgument(where + " has zero point " +
-                           std::to_string(quantization_.zero_point) + ", outside " +
-                           std::to_string(lowest) + ".." + std::to_string(highest));
-    }
-    if (!(quantization_.scale > 0.0f) || !std::isfinite(quantization_.scale)) {
-      ThrowInvalidArgument(where + " has quantization scale " +
-                           std::to_string(quantization_.scale) + "; expected a finite value > 0");
-    }
-  }
+  quantization_ = CheckedOutputQuantization(output, where);
   if (!head_.labels.empty() &&
       head_.labels.size() != static_cast<size_t>(num_classes_)) {
     ThrowInvalidArgument(where + " has " + std::to_string(num_classes_) +

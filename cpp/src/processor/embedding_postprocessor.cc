@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "audioclf/error.h"
+#include "processor/output_quantization.h"
 
 namespace audioclf {
 namespace {
@@ -39,18 +40,7 @@ EmbeddingPostprocessor::EmbeddingPostprocessor(int output_index, const TensorInf
                          "], expected [N], [1,N] or [1,...,1,N] for an embedding");
   }
   dimension_ = shape.back();
-  if (type_ != ElementType::kFloat32 && type_ != ElementType::kUInt8 &&
-      type_ != ElementType::kInt8) {
-    ThrowInvalidArgument(where + " has type " + ElementTypeName(type_) +
-                         ", expected float32, uint8 or int8");
-  }
-  if (type_ != ElementType::kFloat32) {
-    if (!output.quantization) {
-      ThrowInvalidArgument(where + " is " + ElementTypeName(type_) +
-                           " but has no per-tensor quantization parameters");
-    }
-    quantization_ = *output.quantization;
-  }
+  quantization_ = CheckedOutputQuantization(output, where);
 }
 
 Embedding EmbeddingPostprocessor::Postprocess(const void* output_data) const {
