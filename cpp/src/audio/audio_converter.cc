@@ -168,4 +168,15 @@ uint64_t AudioConverter::OutputFrames(uint64_t input_frames) const {
   return (input_frames * output_.sample_rate + input_rate_ - 1) / input_rate_;
 }
 
+Resampler::SeekPoint AudioConverter::SeekFor(uint64_t first_output) const {
+  if (resampler_) return resampler_->SeekFor(first_output);
+  Resampler::SeekPoint seek;
+  seek.input_frame = seek.output_frame = first_output;
+  return seek;
+}
+
+uint64_t AudioConverter::InputFramesFor(uint64_t output_end) const {
+  return resampler_ ? resampler_->InputFramesFor(output_end) : output_end;
+}
+
 }  // namespace audioclf
