@@ -239,7 +239,7 @@ def test_files_split_across_workers_equal_one_pass(
             hop=0.03,
             resampler=resampler,
             workers=workers,
-            progress=lambda done, total: progress.append((done, total)),
+            progress=lambda done, total, seen=progress: seen.append((done, total)),
         )
         _same_windows(got, one_pass)
         assert progress[-1] == (len(audio), len(audio))
