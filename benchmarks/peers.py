@@ -4,7 +4,8 @@ tflite-support 0.4.4 and MediaPipe 1.2.2 must stay out of the project's
 environment, so they live in git-ignored venvs next to this file:
 ``.peers/`` holds both (checked: they co-install with numpy 2 and protobuf
 3.20.3, and both classify correctly). Should a future resolve break one of
-them there, MediaPipe moves to ``.peers-mp/``.
+them there, MediaPipe moves to ``.peers-mp/``. birdnet 1.3.1 (bench_corpus.py)
+gets ``.peers-birdnet/`` of its own.
 
 Run ``python benchmarks/peers.py`` to (re)create the venvs without timing.
 """
