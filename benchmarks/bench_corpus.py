@@ -382,6 +382,8 @@ class Tool:
             "x_real_time": x,
             "x_real_time_median": statistics.median(x),
             "cpu_per_wall": sum(r.cpu_s for r in self.runs) / sum(r.wall_s for r in self.runs),
+            # Audio seconds per CPU second of the tree: the cost, whatever else runs.
+            "x_per_cpu_s": self.audio.seconds * len(self.runs) / sum(r.cpu_s for r in self.runs),
             "max_rss_mb": max(r.max_rss_mb for r in self.runs),
             "peak_pss_tree_mb": max(r.peak_pss_mb for r in self.runs),
             "processes": max(r.processes for r in self.runs),
@@ -674,19 +676,21 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"before: {cfg['uptime_before']}\nafter:  {cfg['uptime_after']}")
     print(
         f"{'set':<18} {'tool':<18} {'w':>2} {'x real time':>11} {'[min..max]':>15} "
-        f"{'s':>7} {'cpu/wall':>8} {'RSS MB':>7} {'PSS tree':>8} {'procs':>5}"
+        f"{'s':>7} {'x per CPU s':>11} {'cpu/wall':>8} {'RSS MB':>7} {'PSS tree':>8} "
+        f"{'procs':>5}"
     )
     for s in report["runs"]:
         x = s["x_real_time"]
         print(
             f"{s['set']:<18} {s['tool']:<18} {s['workers']:>2} {s['x_real_time_median']:11.1f} "
             f"{f'[{min(x):.1f}..{max(x):.1f}]':>15} {statistics.median(s['timed_s']):7.1f} "
-            f"{s['cpu_per_wall']:8.2f} {s['max_rss_mb']:7.0f} {s['peak_pss_tree_mb']:8.0f} "
-            f"{s['processes']:>5}"
+            f"{s['x_per_cpu_s']:11.1f} {s['cpu_per_wall']:8.2f} {s['max_rss_mb']:7.0f} "
+            f"{s['peak_pss_tree_mb']:8.0f} {s['processes']:>5}"
         )
     print(
         "x real time = audio s / wall s of the whole process (floor: inference only, audio "
-        "in memory; decode: soundfile decoding only); RSS = ru_maxrss (largest process); "
+        "in memory; decode: soundfile decoding only); x per CPU s = audio s / CPU s of the "
+        "whole process (floor: its decoding included); RSS = ru_maxrss (largest process); "
         "PSS tree = peak sum over the process tree"
     )
     print("ratios (median of per-round ratios [min..max]):")
