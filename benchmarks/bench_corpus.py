@@ -67,6 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--top-k", type=int, default=BIRDNET_TOP_K, help="both tools")
     parser.add_argument("--threshold", type=float, default=BIRDNET_THRESHOLD, help="both tools")
     parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin a run with N workers to N cores (pinned by default, when N is "
+        "fewer than the cores: birdnet's decoding and bookkeeping processes then share them)",
+    )
+    parser.add_argument(
         "--interval", type=float, default=0.1, help="seconds between PSS samples of a run"
     )
     parser.add_argument(
@@ -208,14 +214,18 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def run_process(command: list[str], interval: float) -> Run:
-    """Runs ``command`` to its end: wall, CPU (reaped descendants included),
-    ru_maxrss, and the peak PSS of its process tree sampled every ``interval`` s."""
+def run_process(command: list[str], interval: float, cores: list[int] | None = None) -> Run:
+    """Runs ``command`` to its end (on ``cores`` only, if given; its children
+    inherit that): wall, CPU (reaped descendants included), ru_maxrss, and the
+    peak PSS of its process tree sampled every ``interval`` s."""
     peak = {"pss": 0, "procs": 0}
     done = threading.Event()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        pin = None if cores is None else lambda: os.sched_setaffinity(0, cores)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, preexec_fn=pin
+        )
 
         def sample() -> None:
             while not done.is_set():
@@ -359,6 +369,7 @@ class Tool:
     name: str
     audio: AudioSet
     workers: int
+    cores: list[int] | None = None  # the run's CPU affinity (None: every core)
     runs: list[Run] = field(default_factory=list)
 
     def seconds(self, run: Run) -> float:
@@ -375,6 +386,7 @@ class Tool:
             "tool": self.name,
             "set": self.audio.label,
             "workers": self.workers,
+            "cores": self.cores,
             "audio_s": self.audio.seconds,
             "timed_s": [self.seconds(r) for r in self.runs],
             "wall_s": [r.wall_s for r in self.runs],
@@ -478,6 +490,13 @@ def agreement(
 # ---------------------------------------------------------------- main
 
 
+def cores_for(workers: int, args: argparse.Namespace) -> list[int] | None:
+    """The first ``workers`` cores this process may use, so every tool gets the
+    same cores; None (every core) with --no-pin or when there are no more cores."""
+    available = sorted(os.sched_getaffinity(0))
+    return None if args.no_pin or workers >= len(available) else available[:workers]
+
+
 def _out_dir(keep: Path, index: int, name: str, workers: int, audio: AudioSet) -> Path:
     return keep / f"{index}-{name}-{workers}-{audio.label}".replace(" ", "_")
 
@@ -508,7 +527,10 @@ def main(argv: list[str] | None = None) -> int:
         birdnet_python = ensure_birdnet_python()
         names.insert(1, BIRDNET)
     tools = {
-        (name, s.label, w): Tool(name, s, w) for s in sets for w in args.workers for name in names
+        (name, s.label, w): Tool(name, s, w, cores_for(w, args))
+        for s in sets
+        for w in args.workers
+        for name in names
     }
     keep = Path(tempfile.mkdtemp(prefix="bench_corpus_"))  # round 1's outputs, for the check
     uptime_before = _uptime()
@@ -519,10 +541,8 @@ def main(argv: list[str] | None = None) -> int:
         warm = AudioSet("warm-up", [sets[1].files[0]], [sets[1].files[0]], args.file_seconds)
         for name in names:
             with tempfile.TemporaryDirectory(prefix="bench_corpus_") as out:
-                run_process(
-                    command_for(Tool(name, warm, 1), Path(out), model, birdnet_python, args),
-                    args.interval,
-                )
+                command = command_for(Tool(name, warm, 1), Path(out), model, birdnet_python, args)
+                run_process(command, args.interval)
         keys = list(tools)
         for r in range(args.rounds):
             # Rotate the order so drift on a shared machine hits every tool alike.
@@ -534,9 +554,8 @@ def main(argv: list[str] | None = None) -> int:
                 tool = tools[key]
                 out = _out_dir(keep, len(tool.runs), tool.name, tool.workers, tool.audio)
                 out.mkdir()
-                tool.runs.append(
-                    run_process(command_for(tool, out, model, birdnet_python, args), args.interval)
-                )
+                command = command_for(tool, out, model, birdnet_python, args)
+                tool.runs.append(run_process(command, args.interval, tool.cores))
                 if r > 0 or tool.workers != args.workers[0]:
                     shutil.rmtree(out)
                 print(
@@ -667,6 +686,10 @@ def build_report(
     }
 
 
+def _cores(cores: list[int] | None) -> str:
+    return "all" if cores is None else ",".join(map(str, cores))
+
+
 def print_report(report: dict[str, Any]) -> None:
     cfg = report["config"]
     print(
@@ -675,14 +698,15 @@ def print_report(report: dict[str, Any]) -> None:
     )
     print(f"before: {cfg['uptime_before']}\nafter:  {cfg['uptime_after']}")
     print(
-        f"{'set':<18} {'tool':<18} {'w':>2} {'x real time':>11} {'[min..max]':>15} "
+        f"{'set':<18} {'tool':<18} {'w':>2} {'cores':>5} {'x real time':>11} {'[min..max]':>15} "
         f"{'s':>7} {'x per CPU s':>11} {'cpu/wall':>8} {'RSS MB':>7} {'PSS tree':>8} "
         f"{'procs':>5}"
     )
     for s in report["runs"]:
         x = s["x_real_time"]
         print(
-            f"{s['set']:<18} {s['tool']:<18} {s['workers']:>2} {s['x_real_time_median']:11.1f} "
+            f"{s['set']:<18} {s['tool']:<18} {s['workers']:>2} {_cores(s['cores']):>5} "
+            f"{s['x_real_time_median']:11.1f} "
             f"{f'[{min(x):.1f}..{max(x):.1f}]':>15} {statistics.median(s['timed_s']):7.1f} "
             f"{s['x_per_cpu_s']:11.1f} {s['cpu_per_wall']:8.2f} {s['max_rss_mb']:7.0f} "
             f"{s['peak_pss_tree_mb']:8.0f} {s['processes']:>5}"
