@@ -9,10 +9,9 @@ import subprocess
 import sys
 import textwrap
 
+import audioclf
 import numpy as np
 import pytest
-
-import audioclf
 from conftest import ROOT, shared_path
 
 YAMNET = "yamnet_audio_classifier_with_metadata.tflite"
