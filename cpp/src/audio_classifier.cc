@@ -76,7 +76,9 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
 
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(base.litert_library);
-  classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, loaded.bytes, source);
+  classifier->handle_ = std::make_shared<LiteRtModelHandle>(
+      runtime, loaded.bytes, source,
+      WeightCacheOptions{base.weight_cache, base.weight_cache_dir});
   auto engine = std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
   classifier->output_order_ = MatchOutputs(loaded, *engine);
   // The first engine waits in the pool: the first Classify() or the first

@@ -73,7 +73,9 @@ std::unique_ptr<AudioEmbedder> AudioEmbedder::CreateFromOptions(
   }
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(options.base_options.litert_library);
-  embedder->handle_ = std::make_shared<LiteRtModelHandle>(runtime, loaded.bytes, loaded.source);
+  embedder->handle_ = std::make_shared<LiteRtModelHandle>(
+      runtime, loaded.bytes, loaded.source,
+      WeightCacheOptions{options.base_options.weight_cache, options.base_options.weight_cache_dir});
   embedder->model_ =
       std::make_unique<CompiledModel>(embedder->handle_, options.base_options.num_threads);
   embedder->output_order_ = MatchOutputs(loaded, *embedder->model_);

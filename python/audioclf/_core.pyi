@@ -142,12 +142,16 @@ class BaseOptions:
     file_content: bytes
     num_threads: int
     litert_library: str
+    weight_cache: bool
+    weight_cache_dir: str
     def __init__(
         self,
         file_name: str | None = None,
         file_content: bytes | None = None,
         num_threads: int = -1,
         litert_library: str | None = None,
+        weight_cache: bool = True,
+        weight_cache_dir: str | None = None,
     ) -> None: ...
 
 class ClassificationOptions:

@@ -60,16 +60,20 @@ void BindAudioClassifier(py::module_& m) {
   py::class_<BaseOptions>(m, "BaseOptions")
       .def(py::init([](std::optional<std::string> file_name,
                        std::optional<py::bytes> file_content, const py::object& num_threads,
-                       std::optional<std::string> litert_library) {
+                       std::optional<std::string> litert_library, bool weight_cache,
+                       std::optional<std::string> weight_cache_dir) {
              BaseOptions o;
              if (file_name) o.file_name = *file_name;
              if (file_content) o.file_content = *file_content;
              o.num_threads = NumThreads(num_threads);
              if (litert_library) o.litert_library = *litert_library;
+             o.weight_cache = weight_cache;
+             if (weight_cache_dir) o.weight_cache_dir = *weight_cache_dir;
              return o;
            }),
            py::arg("file_name") = py::none(), py::arg("file_content") = py::none(),
-           py::arg("num_threads") = -1, py::arg("litert_library") = py::none())
+           py::arg("num_threads") = -1, py::arg("litert_library") = py::none(),
+           py::arg("weight_cache") = true, py::arg("weight_cache_dir") = py::none())
       .def_readwrite("file_name", &BaseOptions::file_name)
       .def_property(
           "file_content",
@@ -78,7 +82,9 @@ void BindAudioClassifier(py::module_& m) {
       .def_property(
           "num_threads", [](const BaseOptions& o) { return o.num_threads; },
           [](BaseOptions& o, const py::object& n) { o.num_threads = NumThreads(n); })
-      .def_readwrite("litert_library", &BaseOptions::litert_library);
+      .def_readwrite("litert_library", &BaseOptions::litert_library)
+      .def_readwrite("weight_cache", &BaseOptions::weight_cache)
+      .def_readwrite("weight_cache_dir", &BaseOptions::weight_cache_dir);
 
   py::class_<ClassificationOptions>(m, "ClassificationOptions")
       .def(py::init([](std::optional<float> score_threshold,

@@ -414,10 +414,16 @@ def test_fed_streams_start_stop_100_times() -> None:
     samples = _read_wav_int16(TINY_CLIP)
     with _classifier(TINY_MODEL) as classifier:
         # Warm up once: the first stream may initialise lazily held runtime state.
+        # Two streams alive at once, as in the loop below (a stream is released
+        # only when the next one exists): the classifier then pools the two
+        # engines the loop uses, each holding its weight cache descriptor.
         warm = classifier.stream()
         warm.feed(samples)
         warm.stop()
-        del warm
+        warm2 = classifier.stream()
+        warm2.feed(samples)
+        warm2.stop()
+        del warm, warm2
         gc.collect()
         baseline = (threading.active_count(), _os_threads(), _fds())
         stop_times, late = [], 0

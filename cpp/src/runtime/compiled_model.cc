@@ -1,14 +1,17 @@
 #include "audioclf/runtime/compiled_model.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "audioclf/error.h"
 #include "runtime/litert_api.h"
+#include "runtime/weight_cache.h"
 
 namespace audioclf {
 namespace {
@@ -50,6 +53,92 @@ void FreeString(void* payload) { std::free(payload); }
 
 }  // namespace
 
+namespace {
+
+// Compiles `lite_model` for the CPU. XNNPACK reads its options from a TOML
+// payload: the thread count, and the weight cache's descriptor (which the
+// delegate takes ownership of). Returns null with *status set when LiteRT
+// refuses; throws Error for an exception from inside LiteRT.
+LiteRtCompiledModel Compile(const LiteRtApi& api, LiteRtEnvironment env,
+                            LiteRtModel lite_model, int num_threads,
+                            int cache_fd, const std::string& source,
+                            LiteRtStatus* status) {
+  LiteRtOptions options = nullptr;
+  Check(api.LiteRtCreateOptions(&options), "LiteRtCreateOptions", source);
+  LiteRtCompiledModel compiled = nullptr;
+  try {
+    Check(api.LiteRtSetOptionsHardwareAccelerators(options,
+                                                   kLiteRtHwAcceleratorCpu),
+          "LiteRtSetOptionsHardwareAccelerators", source);
+    std::string toml;
+    if (num_threads > 0) {
+      toml += "num_threads = " + std::to_string(num_threads) + "\n";
+    }
+    if (cache_fd >= 0) {
+      toml += "weight_cache_file_descriptor = " + std::to_string(cache_fd) + "\n";
+    }
+    if (!toml.empty()) {
+      // The options own the payload once added and free it with FreeString.
+      char* payload = static_cast<char*>(std::malloc(toml.size() + 1));
+      if (payload == nullptr) ThrowRuntimeError("out of memory");
+      std::memcpy(payload, toml.c_str(), toml.size() + 1);
+      LiteRtOpaqueOptions xnnpack = nullptr;
+      LiteRtStatus created = api.LiteRtCreateOpaqueOptions(
+          "xnnpack", payload, &FreeString, &xnnpack);
+      if (created != kLiteRtStatusOk) std::free(payload);
+      Check(created, "LiteRtCreateOpaqueOptions(xnnpack)", source);
+      Check(api.LiteRtAddOpaqueOptions(options, xnnpack),
+            "LiteRtAddOpaqueOptions", source);
+    }
+    *status = Guarded(
+        ErrorKind::kInvalidArgument, "compiling the model", source, [&] {
+          return api.LiteRtCreateCompiledModel(env, lite_model, options,
+                                               &compiled);
+        });
+  } catch (...) {
+    api.LiteRtDestroyOptions(options);
+    throw;
+  }
+  api.LiteRtDestroyOptions(options);
+  if (*status != kLiteRtStatusOk) return nullptr;
+  return compiled;
+}
+
+// Fills the model's weight cache with a compile whose engine is dropped at
+// once: the builder's scratch memory (as large as the largest packed tensor)
+// goes with it, and every engine, the first one included, then maps the same
+// finished cache. Turns the cache off when that fails; the caller's compile
+// without it then reports any error in the model itself.
+void BuildWeightCache(const LiteRtApi& api, LiteRtEnvironment env,
+                      LiteRtModel lite_model, int num_threads,
+                      LiteRtModelHandle& handle) {
+  XnnpackWeightCache* cache = handle.weight_cache();
+  const int fd = cache->Duplicate();
+  if (fd < 0) {
+    handle.DisableWeightCache("cannot duplicate its descriptor: " +
+                              std::string(std::strerror(errno)));
+    return;
+  }
+  LiteRtStatus status = kLiteRtStatusOk;
+  LiteRtCompiledModel builder = nullptr;
+  try {
+    builder = Compile(api, env, lite_model, num_threads, fd, handle.source(),
+                      &status);
+  } catch (const std::exception&) {
+    builder = nullptr;
+  }
+  if (builder == nullptr) {
+    handle.DisableWeightCache("the compile that fills it failed (status " +
+                              std::to_string(status) + ")");
+    return;
+  }
+  api.LiteRtDestroyCompiledModel(builder);
+  std::string why;
+  if (!cache->Freeze(&why)) handle.DisableWeightCache(why);
+}
+
+}  // namespace
+
 CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
                              int num_threads)
     : model_(std::move(model)) {
@@ -58,43 +147,38 @@ CompiledModel::CompiledModel(std::shared_ptr<LiteRtModelHandle> model,
   auto* env = static_cast<LiteRtEnvironment>(model_->runtime()->environment());
   auto* lite_model = static_cast<LiteRtModel>(model_->model());
 
-  LiteRtOptions options = nullptr;
-  Check(api.LiteRtCreateOptions(&options), "LiteRtCreateOptions", source);
-  try {
-    Check(api.LiteRtSetOptionsHardwareAccelerators(options,
-                                                   kLiteRtHwAcceleratorCpu),
-          "LiteRtSetOptionsHardwareAccelerators", source);
-    if (num_threads > 0) {
-      // XNNPACK reads its thread count from a TOML payload; the options own
-      // it once added and free it with FreeString.
-      std::string toml = "num_threads = " + std::to_string(num_threads) + "\n";
-      char* payload = static_cast<char*>(std::malloc(toml.size() + 1));
-      if (payload == nullptr) ThrowRuntimeError("out of memory");
-      std::memcpy(payload, toml.c_str(), toml.size() + 1);
-      LiteRtOpaqueOptions xnnpack = nullptr;
-      LiteRtStatus status = api.LiteRtCreateOpaqueOptions(
-          "xnnpack", payload, &FreeString, &xnnpack);
-      if (status != kLiteRtStatusOk) std::free(payload);
-      Check(status, "LiteRtCreateOpaqueOptions(xnnpack)", source);
-      Check(api.LiteRtAddOpaqueOptions(options, xnnpack),
-            "LiteRtAddOpaqueOptions", source);
+  {
+    // One compile at a time per model: the cache is filled by the first and
+    // only read by the others.
+    std::lock_guard<std::mutex> lock(model_->compile_mutex());
+    if (model_->weight_cache() != nullptr && !model_->weight_cache()->frozen()) {
+      BuildWeightCache(api, env, lite_model, num_threads, *model_);
     }
+    LiteRtStatus status = kLiteRtStatusOk;
     LiteRtCompiledModel compiled = nullptr;
-    LiteRtStatus status = Guarded(
-        ErrorKind::kInvalidArgument, "compiling the model", source, [&] {
-          return api.LiteRtCreateCompiledModel(env, lite_model, options,
-                                               &compiled);
-        });
-    if (status != kLiteRtStatusOk || compiled == nullptr) {
+    if (XnnpackWeightCache* cache = model_->weight_cache()) {
+      const int fd = cache->Duplicate();
+      if (fd >= 0) {
+        try {
+          compiled = Compile(api, env, lite_model, num_threads, fd, source, &status);
+        } catch (const std::exception&) {
+          compiled = nullptr;  // compiled again below, without the cache
+        }
+      }
+      if (compiled == nullptr) {
+        model_->DisableWeightCache("a compile that maps it failed (status " +
+                                   std::to_string(status) + ")");
+      }
+    }
+    if (compiled == nullptr) {
+      compiled = Compile(api, env, lite_model, num_threads, -1, source, &status);
+    }
+    if (compiled == nullptr) {
       ThrowInvalidArgument(source + ": LiteRT could not compile the model for "
                            "the CPU (status " + std::to_string(status) + ")");
     }
     compiled_ = compiled;
-  } catch (...) {
-    api.LiteRtDestroyOptions(options);
-    throw;
   }
-  api.LiteRtDestroyOptions(options);
 
   LiteRtSignature signature = nullptr;
   LiteRtParamIndex num_inputs = 0, num_outputs = 0;

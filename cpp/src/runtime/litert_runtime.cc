@@ -9,6 +9,7 @@
 #include "audioclf/error.h"
 #include "audioclf/model/graph_validator.h"
 #include "runtime/litert_api.h"
+#include "runtime/weight_cache.h"
 
 namespace audioclf {
 namespace {
@@ -134,7 +135,8 @@ LiteRtRuntime::~LiteRtRuntime() {
 
 LiteRtModelHandle::LiteRtModelHandle(std::shared_ptr<LiteRtRuntime> runtime,
                                      std::shared_ptr<const std::string> bytes,
-                                     const std::string& source)
+                                     const std::string& source,
+                                     const WeightCacheOptions& weight_cache)
     : runtime_(std::move(runtime)), bytes_(std::move(bytes)), source_(source) {
   // LiteRT trusts the graph; a malformed one must fail here, not inside it.
   ValidateTfliteGraph(reinterpret_cast<const uint8_t*>(bytes_->data()),
@@ -151,6 +153,30 @@ LiteRtModelHandle::LiteRtModelHandle(std::shared_ptr<LiteRtRuntime> runtime,
                          std::to_string(status) + ")" + OldRuntimeHint(status));
   }
   model_ = model;
+  if (!weight_cache.enabled) {
+    weight_cache_note_ = "disabled by the options";
+  } else {
+    std::string why;
+    weight_cache_ = XnnpackWeightCache::Create(weight_cache.dir, bytes_->size(), &why);
+    if (!weight_cache_) weight_cache_note_ = "not made: " + why;
+  }
+}
+
+LiteRtModelHandle::WeightCacheState LiteRtModelHandle::weight_cache_state() const {
+  std::lock_guard<std::mutex> lock(compile_mutex_);
+  if (!weight_cache_) return WeightCacheState::kOff;
+  return weight_cache_->frozen() ? WeightCacheState::kShared : WeightCacheState::kPending;
+}
+
+std::string LiteRtModelHandle::weight_cache_note() const {
+  std::lock_guard<std::mutex> lock(compile_mutex_);
+  return weight_cache_note_;
+}
+
+void LiteRtModelHandle::DisableWeightCache(const std::string& why) {
+  // Models compiled with it keep their own descriptors and mappings.
+  weight_cache_.reset();
+  weight_cache_note_ = why;
 }
 
 LiteRtModelHandle::~LiteRtModelHandle() {
