@@ -115,7 +115,7 @@ def test_workers_map_the_one_cache(enabled: bool) -> None:
         def maps():
             return [l.split()[1] for l in open("/proc/self/maps") if {MEMFD!r} in l]
         with audioclf.AudioClassifier.create_from_options(opts) as c:
-            c.classify_clip(np.zeros(16000 * 3, np.float32), 16000, workers=2)
+            c.classify_clip(np.zeros(16000 * 40, np.float32), 16000, workers=2)
             print(len(maps()), sorted(set(maps())))
         print(len(maps()))
         """
@@ -126,8 +126,9 @@ def test_workers_map_the_one_cache(enabled: bool) -> None:
     assert out.returncode == 0, out.stderr
     during, after = out.stdout.strip().splitlines()
     if enabled:
-        # The classifier's own engine and the two workers'.
-        assert int(during.split()[0]) >= 3
+        # The classifier's first engine serves one worker; the second
+        # worker's engine maps the same cache.
+        assert int(during.split()[0]) >= 2
         assert during.endswith("['r--s']")
     else:
         assert during.startswith("0 ")
