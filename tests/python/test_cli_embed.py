@@ -228,7 +228,16 @@ def test_bad_arguments_name_the_argument(
     assert "--output-index: 2 is not an output of" in err
     err = refused("--model", str(model), "--overlap", "0.05", "-o", out, wav)
     assert "--overlap: must be shorter than the window (0.04 s)" in err
+    err = refused("--model", str(model), "--hop", "1e300", "-o", out, wav)
+    assert "error: --hop: must be > 0 and at most" in err
+    no_rate = tmp_path / "no_rate.tflite"
+    no_rate.write_bytes(build_model(N, [embedding_head(8)], sample_rate=None))
+    err = refused("--model", str(no_rate), "-o", out, wav)
+    assert "--sample-rate: " in err and "its sample rate is unknown" in err
     assert not Path(out).exists()
+    given = str(tmp_path / "given.parquet")
+    assert main(["embed", "--model", str(no_rate), "--sample-rate", "16000", "-o", given, wav]) == 0
+    assert _read_parquet(Path(given)).num_rows == 1
 
 
 BIRDNET_EMBEDDING = "model/GLOBAL_AVG_POOL/Mean"
@@ -288,3 +297,25 @@ def test_birdnet_first_window_of_a_soundscape() -> None:
     window = next(_windows.windows(blocks, rate, channels, fmt, 144000, 0)).samples[:, 0]
     want = _interpreter_embedding(spec.path, window)
     np.testing.assert_allclose(first.result.embeddings[0].feature_vector.value, want, atol=1e-5)
+
+
+def test_row_groups_bound_memory_and_the_readme_example_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audioclf.cli import embed
+    from conftest import ROOT
+
+    monkeypatch.setattr(embed, "BATCH_ROWS", 3)
+    model = _model(tmp_path)
+    wav = write_wav(tmp_path / "long.wav", _noise(10 * N))
+    assert (
+        main(["embed", "--model", str(model), "-o", str(tmp_path / "emb.parquet"), str(wav)]) == 0
+    )
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert pq.ParquetFile(tmp_path / "emb.parquet").num_row_groups == 4  # 10 rows, 3 a group
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Embeddings (`audioclf embed`)") :]
+    code = section[section.index("```python\n") + 10 : section.index("```\n\n## Limits")]
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})
+    assert capsys.readouterr().out.split()[-2:] == ["(10,", "8)"]

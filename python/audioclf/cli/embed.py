@@ -148,6 +148,7 @@ def _labelled_outputs(path: str, sample_rate: int, label_file: str | None) -> se
 
 
 def _load(args: argparse.Namespace) -> _Model:
+    from audioclf import _windows
     from audioclf._core import AudioEmbedderOptions, BaseOptions, EmbeddingOptions
     from audioclf.audio_embedder import AudioEmbedder
     from audioclf.cli.main import UsageError, _check_model_path
@@ -205,6 +206,10 @@ def _load(args: argparse.Namespace) -> _Model:
         overlap = args.overlap.seconds(window_seconds)
         if overlap >= window_seconds:
             raise UsageError(f"--overlap: must be shorter than the window ({window_seconds:g} s)")
+    try:
+        _windows.hop_frames(embedder.window_frames, fmt.sample_rate, args.hop, overlap)
+    except ValueError as error:  # "hop: ..." or "overlap: ..."
+        raise UsageError(f"--{error}") from error
     run_options = {
         "tensor": tensor,
         "outputs": outputs,
