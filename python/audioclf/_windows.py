@@ -126,7 +126,10 @@ class _Converter:
         return np.ascontiguousarray(np.repeat(mapped, self.model_channels, axis=1))
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        mapped = self._map(np.asarray(block, dtype=np.float32).reshape(len(block), -1))
+        block = np.asarray(block, dtype=np.float32)
+        if block.ndim != 2 or block.shape[1] != self.channels:
+            block = block.reshape(len(block), self.channels)
+        mapped = self._map(block)
         if self.resampler is None:
             return mapped
         out = self.resampler.process(mapped if self.model_channels > 1 else mapped[:, 0])
