@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -21,11 +22,14 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from audioclf.cli import arguments
+
+if TYPE_CHECKING:
+    from audioclf.audio_embedder import WindowEmbedding
 
 FORMATS = ("parquet", "npy")
 BATCH_ROWS = 1024  # Parquet rows buffered before a row group is written
@@ -263,7 +267,9 @@ class _ParquetWriter:
         self.writer = pa.parquet.ParquetWriter(stream, self.schema)
         self.rows: list[tuple[str, int, float, float, int, np.ndarray]] = []
 
-    def add(self, file: str, window: Any, vectors: Sequence[tuple[int, np.ndarray]]) -> None:
+    def add(
+        self, file: str, window: WindowEmbedding, vectors: Sequence[tuple[int, np.ndarray]]
+    ) -> None:
         for output, vector in vectors:
             self.rows.append(
                 (file, window.index, window.start_seconds, window.end_seconds, output, vector)
@@ -318,7 +324,9 @@ class _NpyWriter:
         sidecar.write((",".join(SIDECAR_COLUMNS) + "\n").encode("utf-8"))
         self.rows = 0
 
-    def add(self, file: str, window: Any, vectors: Sequence[tuple[int, np.ndarray]]) -> None:
+    def add(
+        self, file: str, window: WindowEmbedding, vectors: Sequence[tuple[int, np.ndarray]]
+    ) -> None:
         for output, vector in vectors:
             self.streams[output].write(np.asarray(vector, "<f4").tobytes())
         self.sidecar.write(_csv_line(file, window.index, window.start_seconds, window.end_seconds))
@@ -334,8 +342,6 @@ class _NpyWriter:
 
 
 def _csv_line(file: str, window: int, start: float, end: float) -> bytes:
-    import io
-
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerow([file, window, repr(start), repr(end)])
     return text.getvalue().encode("utf-8")
