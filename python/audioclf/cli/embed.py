@@ -103,8 +103,19 @@ def add_embed_command(commands: Any) -> None:
         metavar="HZ",
         help="the model's sample rate, for models without metadata",
     )
-    embed.add_argument("--resampler", choices=("hq", "mediapipe"), default="hq")
-    embed.add_argument("--threads", type=arguments.threads, default=-1, metavar="N")
+    embed.add_argument(
+        "--resampler",
+        choices=("hq", "mediapipe"),
+        default="hq",
+        help="filter for audio at another rate than the model's (as classify's; default hq)",
+    )
+    embed.add_argument(
+        "--threads",
+        type=arguments.threads,
+        default=-1,
+        metavar="N",
+        help="inference threads (default -1: LiteRT's)",
+    )
     embed.add_argument(
         "--strict", action="store_true", help="refuse a truncated WAV file instead of reading it"
     )
