@@ -4,7 +4,8 @@ tflite-support 0.4.4 and MediaPipe 1.2.2 must stay out of the project's
 environment, so they live in git-ignored venvs next to this file:
 ``.peers/`` holds both (checked: they co-install with numpy 2 and protobuf
 3.20.3, and both classify correctly). Should a future resolve break one of
-them there, MediaPipe moves to ``.peers-mp/``.
+them there, MediaPipe moves to ``.peers-mp/``. birdnet 1.3.1 (bench_corpus.py)
+gets ``.peers-birdnet/`` of its own.
 
 Run ``python benchmarks/peers.py`` to (re)create the venvs without timing.
 """
@@ -24,12 +25,18 @@ HERE = Path(__file__).resolve().parent
 WORKER = HERE / "peer_worker.py"
 SHARED_VENV = HERE / ".peers"
 MEDIAPIPE_VENV = HERE / ".peers-mp"
+BIRDNET_VENV = HERE / ".peers-birdnet"  # its own: it pins nothing the others need
 MARKER = "audioclf-peers.json"  # what a venv was built with; present = usable
 
-REQUIREMENTS = {"tflite-support": "tflite-support==0.4.4", "mediapipe": "mediapipe==1.2.2"}
+REQUIREMENTS = {
+    "tflite-support": "tflite-support==0.4.4",
+    "mediapipe": "mediapipe==1.2.2",
+    "birdnet": "birdnet==1.3.1",
+}
 IMPORT_CHECKS = {
     "tflite-support": "import tflite_support.task.audio",
     "mediapipe": "import mediapipe.tasks.python.audio",
+    "birdnet": "import birdnet, ai_edge_litert.interpreter",
 }
 
 
@@ -101,7 +108,7 @@ def _build(venv: Path, peers: list[str]) -> bool:
 
 def ensure_peer_pythons() -> dict[str, Path]:
     """Returns each peer's venv python, creating the venvs on first use."""
-    both = list(REQUIREMENTS)
+    both = ["tflite-support", "mediapipe"]
     if _ready(SHARED_VENV, both):
         return {p: _python(SHARED_VENV) for p in both}
     if _ready(SHARED_VENV, ["tflite-support"]) and _ready(MEDIAPIPE_VENV, ["mediapipe"]):
@@ -113,6 +120,14 @@ def ensure_peer_pythons() -> dict[str, Path]:
     if not (_build(SHARED_VENV, ["tflite-support"]) and _build(MEDIAPIPE_VENV, ["mediapipe"])):
         raise RuntimeError("could not build working peer venvs (see the messages above)")
     return {"tflite-support": _python(SHARED_VENV), "mediapipe": _python(MEDIAPIPE_VENV)}
+
+
+def ensure_birdnet_python() -> Path:
+    """birdnet 1.3.1's venv python (its LiteRT backend is the ai-edge-litert
+    dependency it installs), created on first use."""
+    if not _ready(BIRDNET_VENV, ["birdnet"]) and not _build(BIRDNET_VENV, ["birdnet"]):
+        raise RuntimeError(f"could not build {BIRDNET_VENV} (see the messages above)")
+    return _python(BIRDNET_VENV)
 
 
 class WorkerProcess:
@@ -210,3 +225,4 @@ class PeerProcess(WorkerProcess):
 if __name__ == "__main__":
     for name, python in ensure_peer_pythons().items():
         print(f"{name}: {python}")
+    print(f"birdnet: {ensure_birdnet_python()}")

@@ -77,11 +77,32 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
   // Only now start the runtime: every input error above is cheap to report.
   auto runtime = LiteRtRuntime::Open(base.litert_library);
   classifier->handle_ = std::make_shared<LiteRtModelHandle>(runtime, loaded.bytes, source);
-  classifier->model_ =
-      std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
-  classifier->output_order_ = MatchOutputs(loaded, *classifier->model_);
+  auto engine = std::make_unique<CompiledModel>(classifier->handle_, base.num_threads);
+  classifier->output_order_ = MatchOutputs(loaded, *engine);
+  // The first engine waits in the pool: the first Classify() or the first
+  // worker of a file takes it, so a one-worker run compiles nothing more.
+  std::vector<std::unique_ptr<CompiledModel>> first;
+  first.push_back(std::move(engine));
+  classifier->ReturnEngines(std::move(first), base.num_threads);
   return classifier;
 }
+
+// An engine from the pool for one call (a new one when another thread has
+// it), given back however the call ends.
+class AudioClassifier::EngineLoan {
+ public:
+  explicit EngineLoan(const AudioClassifier& owner)
+      : owner_(owner), engines_(owner.TakeEngines(1, owner.options_.base_options.num_threads)) {}
+  ~EngineLoan() {
+    owner_.ReturnEngines(std::move(engines_), owner_.options_.base_options.num_threads);
+  }
+  CompiledModel* operator->() { return engines_[0].get(); }
+  CompiledModel& operator*() { return *engines_[0]; }
+
+ private:
+  const AudioClassifier& owner_;
+  std::vector<std::unique_ptr<CompiledModel>> engines_;
+};
 
 AudioBuffer AudioClassifier::CreateInputAudioBuffer() const {
   return AudioBuffer(format_, window_frames_);
@@ -101,9 +122,9 @@ ClassificationResult AudioClassifier::Classify(const AudioBuffer& buffer) {
                          " frames; the model's window is " +
                          std::to_string(window_frames_) + " frames");
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  buffer.CopyTo(static_cast<float*>(model_->input(0).data));
-  return RunAndPostprocess(*model_);
+  EngineLoan engine(*this);
+  buffer.CopyTo(static_cast<float*>(engine->input(0).data));
+  return RunAndPostprocess(*engine);
 }
 
 ClassificationResult AudioClassifier::Classify(const float* interleaved,
@@ -121,14 +142,19 @@ ClassificationResult AudioClassifier::Classify(const float* interleaved,
     ThrowInvalidArgument("audio sample " + std::to_string(bad / format_.channels) +
                          " is NaN or infinite; samples must be finite");
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::memcpy(model_->input(0).data, interleaved, count * sizeof(float));
-  return RunAndPostprocess(*model_);
+  EngineLoan engine(*this);
+  std::memcpy(engine->input(0).data, interleaved, count * sizeof(float));
+  return RunAndPostprocess(*engine);
 }
 
 std::unique_ptr<CompiledModel> AudioClassifier::CreateEngine(int num_threads) const {
   return std::make_unique<CompiledModel>(handle_, num_threads);
 }
+
+namespace {
+// LiteRT's default (num_threads <= 0) is one thread: the same engine as 1.
+int PoolKey(int num_threads) { return num_threads <= 0 ? 1 : num_threads; }
+}  // namespace
 
 std::vector<std::unique_ptr<CompiledModel>> AudioClassifier::TakeEngines(size_t count,
                                                                          int num_threads) const {
@@ -136,7 +162,7 @@ std::vector<std::unique_ptr<CompiledModel>> AudioClassifier::TakeEngines(size_t 
   {
     std::lock_guard<std::mutex> lock(pool_mutex_);
     for (auto it = pool_.begin(); it != pool_.end() && engines.size() < count;) {
-      if (it->first == num_threads) {
+      if (it->first == PoolKey(num_threads)) {
         engines.push_back(std::move(it->second));
         it = pool_.erase(it);
       } else {
@@ -154,7 +180,7 @@ void AudioClassifier::ReturnEngines(std::vector<std::unique_ptr<CompiledModel>> 
   const size_t limit = 2 * std::max(1u, std::thread::hardware_concurrency());
   std::lock_guard<std::mutex> lock(pool_mutex_);
   for (auto& engine : engines) {
-    if (engine && pool_.size() < limit) pool_.emplace_back(num_threads, std::move(engine));
+    if (engine && pool_.size() < limit) pool_.emplace_back(PoolKey(num_threads), std::move(engine));
   }
 }
 

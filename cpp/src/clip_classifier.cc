@@ -1,6 +1,13 @@
 #include "audioclf/clip_classifier.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "audioclf/audio/wav_reader.h"
 #include "audioclf/error.h"
@@ -9,29 +16,374 @@
 namespace audioclf {
 namespace {
 
-std::vector<WindowResult> Collect(StreamClassifier& stream) {
-  std::vector<WindowResult> results;
-  while (auto result = stream.PopResult()) results.push_back(std::move(*result));
-  return results;
+// Segments aim at a quarter of the audio per worker, for balance, within
+// these bounds in seconds of model audio (short ones cost a seek and the
+// resampler's pre-roll each).
+constexpr double kMinSegmentSeconds = 8.0;
+constexpr double kMaxSegmentSeconds = 300.0;
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
+
+// Which windows the audio has, as one StreamClassifier would cut them.
+struct WindowPlan {
+  uint64_t model_frames = 0;  // converted length
+  size_t window = 0;
+  uint64_t hop = 0;
+  uint64_t windows = 0;       // including a zero-padded tail window
+
+  WindowPlan(uint64_t frames, size_t window_frames, uint64_t hop_frames, bool pad_last)
+      : model_frames(frames), window(window_frames), hop(hop_frames) {
+    const uint64_t full = frames >= window ? (frames - window) / hop + 1 : 0;
+    const uint64_t covered = full == 0 ? 0 : (full - 1) * hop + window;
+    windows = full;
+    if (pad_last && frames > covered && full * hop < frames) ++windows;
+  }
+  uint64_t start(uint64_t i) const { return i * hop; }
+  uint64_t valid(uint64_t i) const {
+    return std::min<uint64_t>(window, model_frames - start(i));
+  }
+};
+
+// What every worker shares: the plan, the work counter, the outcome.
+struct SegmentRun {
+  SegmentRun(const AudioClassifier& c, const SeekableAudio& a, const StreamOptions& o,
+             const WindowPlan& p, uint64_t windows_per_segment, uint64_t count, size_t block)
+      : classifier(c), audio(a), options(o), plan(p), segment_windows(windows_per_segment),
+        segments(count), block_frames(block), results(count) {}
+
+  const AudioClassifier& classifier;
+  const SeekableAudio& audio;
+  const StreamOptions& options;
+  const WindowPlan& plan;
+  uint64_t segment_windows;
+  uint64_t segments;
+  size_t block_frames;
+
+  std::atomic<uint64_t> next_segment{0};
+  std::atomic<uint64_t> frames_read{0};
+  std::atomic<bool> stopping{false};
+  std::vector<std::vector<WindowResult>> results;  // one per segment
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t running = 0;
+  std::exception_ptr error;
+  uint64_t error_segment = UINT64_MAX;
+
+  void Fail(uint64_t segment, std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    // The earliest segment's error, so a file's message does not depend on
+    // thread timing.
+    if (segment < error_segment) {
+      error = e;
+      error_segment = segment;
+    }
+    stopping = true;
+  }
+};
+
+class SegmentWorker {
+ public:
+  SegmentWorker(SegmentRun& run, CompiledModel& engine)
+      : run_(run),
+        engine_(engine),
+        converter_(run.audio.sample_rate(), run.audio.channels(),
+                   run.classifier.required_audio_format(), run.options.conversion),
+        channels_(run.classifier.required_audio_format().channels),
+        window_(run.plan.window * channels_) {}
+
+  // Takes segments until none is left; `on_block` runs after each read.
+  void Run(const std::function<void()>& on_block) {
+    std::unique_ptr<SeekableAudio::Reader> reader = run_.audio.OpenReader();
+    while (!run_.stopping) {
+      const uint64_t segment = run_.next_segment.fetch_add(1);
+      if (segment >= run_.segments) return;
+      try {
+        Classify(*reader, segment, on_block);
+      } catch (...) {
+        run_.Fail(segment, std::current_exception());
+        return;
+      }
+    }
+  }
+
+ private:
+  void Classify(SeekableAudio::Reader& reader, uint64_t segment,
+                const std::function<void()>& on_block) {
+    const WindowPlan& plan = run_.plan;
+    const uint64_t first = segment * run_.segment_windows;
+    const uint64_t last = std::min(plan.windows, first + run_.segment_windows);
+    const uint64_t frames_in = run_.audio.frames();
+    const uint64_t end = plan.start(last - 1) + plan.valid(last - 1);
+    const Resampler::SeekPoint seek = converter_.SeekFor(plan.start(first));
+    const uint64_t stop = std::min(frames_in, converter_.InputFramesFor(end));
+    std::vector<WindowResult>& out = run_.results[segment];
+    converter_.Reset();
+    pending_.clear();
+    pending_start_ = seek.output_frame;
+    next_ = first;
+    last_ = last;
+    for (uint64_t at = seek.input_frame; at < stop && !run_.stopping;) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(run_.block_frames, stop - at));
+      AudioView block = reader.Read(at, want);
+      if (block.frames == 0) {
+        ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
+                          std::to_string(frames_in) + " it declares");
+      }
+      converter_.Process(block, &pending_);
+      at += block.frames;
+      run_.frames_read += block.frames;
+      if (on_block) on_block();
+      TakeWindows(&out);
+    }
+    if (run_.stopping) return;
+    if (stop == frames_in) {
+      converter_.Flush(&pending_);
+      TakeWindows(&out);
+    }
+    if (next_ != last_) {
+      ThrowRuntimeError("segment " + std::to_string(segment) + " produced " +
+                        std::to_string(next_ - first) + " of its " +
+                        std::to_string(last_ - first) + " windows");
+    }
+  }
+
+  // Classifies every window of the segment that the converted frames cover.
+  void TakeWindows(std::vector<WindowResult>* out) {
+    const WindowPlan& plan = run_.plan;
+    const uint64_t available = pending_start_ + pending_.size() / channels_;
+    for (; next_ < last_; ++next_) {
+      const uint64_t start = plan.start(next_);
+      const uint64_t valid = plan.valid(next_);
+      if (start + valid > available) break;
+      const float* samples = pending_.data() + (start - pending_start_) * channels_;
+      const size_t count = static_cast<size_t>(valid) * channels_;
+      if (count < window_) {
+        padded_.assign(window_, 0.0f);
+        std::memcpy(padded_.data(), samples, count * sizeof(float));
+        samples = padded_.data();
+      }
+      WindowResult window;
+      window.index = next_;
+      window.start_frame = start;
+      const double rate = run_.classifier.required_audio_format().sample_rate;
+      window.start_seconds = static_cast<double>(start) / rate;
+      window.end_seconds = static_cast<double>(start + valid) / rate;
+      window.result = run_.classifier.ClassifyOn(engine_, samples);
+      window.ready_monotonic = Now();
+      out->push_back(std::move(window));
+    }
+    // Frames before the next window are no longer needed.
+    const uint64_t keep_from =
+        std::min(next_ < last_ ? plan.start(next_) : available, available);
+    if (keep_from > pending_start_) {
+      pending_.erase(pending_.begin(),
+                     pending_.begin() + static_cast<ptrdiff_t>((keep_from - pending_start_) *
+                                                               channels_));
+      pending_start_ = keep_from;
+    }
+  }
+
+  SegmentRun& run_;
+  CompiledModel& engine_;
+  AudioConverter converter_;
+  size_t channels_;
+  size_t window_;
+  std::vector<float> pending_;  // converted frames from pending_start_
+  uint64_t pending_start_ = 0;
+  uint64_t next_ = 0;           // next window to classify
+  uint64_t last_ = 0;           // end of the segment's windows
+  std::vector<float> padded_;
+};
+
+// Engines go back to the classifier's cache however the run ends.
+class EngineLease {
+ public:
+  EngineLease(const AudioClassifier& classifier, size_t count, int threads)
+      : classifier_(classifier), threads_(threads),
+        engines_(classifier.TakeEngines(count, threads)) {}
+  ~EngineLease() { classifier_.ReturnEngines(std::move(engines_), threads_); }
+  CompiledModel& operator[](size_t i) { return *engines_[i]; }
+
+ private:
+  const AudioClassifier& classifier_;
+  int threads_;
+  std::vector<std::unique_ptr<CompiledModel>> engines_;
+};
+
+class ClipAudio : public SeekableAudio {
+ public:
+  ClipAudio(const AudioView& clip, uint32_t rate) : clip_(clip), rate_(rate) {}
+  uint32_t sample_rate() const override { return rate_; }
+  uint32_t channels() const override { return clip_.channels; }
+  uint64_t frames() const override { return clip_.frames; }
+  std::unique_ptr<Reader> OpenReader() const override {
+    return std::make_unique<ClipReader>(clip_);
+  }
+
+ private:
+  class ClipReader : public Reader {
+   public:
+    explicit ClipReader(const AudioView& clip) : clip_(clip) {}
+    AudioView Read(uint64_t start, size_t frames) override {
+      AudioView slice = clip_;
+      start = std::min<uint64_t>(start, clip_.frames);
+      slice.data = static_cast<const unsigned char*>(clip_.data) +
+                   static_cast<ptrdiff_t>(start) * clip_.frame_stride;
+      slice.frames = static_cast<size_t>(std::min<uint64_t>(frames, clip_.frames - start));
+      return slice;
+    }
+
+   private:
+    AudioView clip_;
+  };
+
+  AudioView clip_;
+  uint32_t rate_;
+};
+
+class WavAudio : public SeekableAudio {
+ public:
+  explicit WavAudio(WavReader& first) : first_(first) {}
+  uint32_t sample_rate() const override { return first_.info().sample_rate; }
+  uint32_t channels() const override { return first_.info().channels; }
+  uint64_t frames() const override { return first_.info().frame_count; }
+  std::unique_ptr<Reader> OpenReader() const override {
+    // The reader already open serves one worker; the others open the path.
+    if (!first_taken_.exchange(true)) return std::make_unique<WavBlockReader>(first_, nullptr);
+    auto own = std::make_unique<WavReader>(WavReader::Open(first_.path()));
+    WavReader& reader = *own;
+    return std::make_unique<WavBlockReader>(reader, std::move(own));
+  }
+
+ private:
+  class WavBlockReader : public Reader {
+   public:
+    WavBlockReader(WavReader& reader, std::unique_ptr<WavReader> own)
+        : reader_(reader), own_(std::move(own)) {}
+    AudioView Read(uint64_t start, size_t frames) override {
+      const uint32_t channels = reader_.info().channels;
+      block_.resize(frames * channels);
+      const size_t got = reader_.ReadFrames(start, frames, block_.data());
+      return AudioView::Interleaved(block_.data(), SampleFormat::kFloat32, got, channels);
+    }
+
+   private:
+    WavReader& reader_;
+    std::unique_ptr<WavReader> own_;
+    std::vector<float> block_;
+  };
+
+  WavReader& first_;
+  mutable std::atomic<bool> first_taken_{false};
+};
 
 }  // namespace
 
+std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
+                                           const SeekableAudio& audio, StreamOptions options,
+                                           size_t block_frames, const Progress& progress) {
+  options.input_rate = audio.sample_rate();
+  options.input_channels = audio.channels();
+  const size_t workers = ResolveWorkers(options);
+  // Checks the conversion (rates, channel mapping) before any thread starts.
+  AudioConverter probe(audio.sample_rate(), audio.channels(),
+                       classifier.required_audio_format(), options.conversion);
+  const uint64_t hop = options.hop_frames != 0 ? options.hop_frames : classifier.window_frames();
+  const WindowPlan plan(probe.OutputFrames(audio.frames()), classifier.window_frames(), hop,
+                        options.pad_last);
+  if (plan.windows == 0) return {};
+
+  // Segments of whole windows; one segment when a seek point is not exact.
+  const double rate = classifier.required_audio_format().sample_rate;
+  const double seconds = static_cast<double>(plan.model_frames) / rate;
+  const double target = std::clamp(seconds / static_cast<double>(4 * workers),
+                                    kMinSegmentSeconds, kMaxSegmentSeconds);
+  uint64_t segment_windows = std::max<uint64_t>(
+      1, static_cast<uint64_t>(target * rate / static_cast<double>(hop)));
+  if (workers == 1) segment_windows = plan.windows;
+  segment_windows = std::min(segment_windows, plan.windows);
+  uint64_t segments = (plan.windows + segment_windows - 1) / segment_windows;
+  for (uint64_t s = 1; s < segments; ++s) {
+    if (!probe.SeekFor(plan.start(s * segment_windows)).exact) {
+      segment_windows = plan.windows;
+      segments = 1;
+      break;
+    }
+  }
+
+  const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(float);
+  SegmentRun run(classifier, audio, options, plan, segment_windows, segments,
+                 std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes));
+  const size_t threads = static_cast<size_t>(std::min<uint64_t>(workers, segments));
+  EngineLease engines(classifier, threads, options.threads_per_worker);
+
+  const uint64_t total = audio.frames();
+  auto report = [&] {
+    if (progress) progress(std::min(run.frames_read.load(), total), total);
+  };
+  if (threads == 1) {
+    SegmentWorker(run, engines[0]).Run(report);
+  } else {
+    std::vector<std::thread> pool;
+    run.running = threads;
+    auto body = [&run, &engines](size_t id) {
+      try {
+        SegmentWorker(run, engines[id]).Run(nullptr);
+      } catch (...) {
+        run.Fail(0, std::current_exception());  // e.g. a reader that would not open
+      }
+      {
+        std::lock_guard<std::mutex> lock(run.mutex);
+        --run.running;
+      }
+      run.changed.notify_all();
+    };
+    for (size_t i = 0; i < threads; ++i) pool.emplace_back(body, i);
+    // This thread reports progress until the workers are done; whatever it
+    // throws (a progress callback), the workers are stopped and joined first.
+    std::exception_ptr progress_error;
+    uint64_t reported = UINT64_MAX;
+    while (true) {
+      std::unique_lock<std::mutex> lock(run.mutex);
+      if (run.changed.wait_for(lock, std::chrono::milliseconds(50),
+                               [&] { return run.running == 0; })) {
+        break;
+      }
+      lock.unlock();
+      const uint64_t done = run.frames_read.load();
+      if (progress && done != reported && !progress_error) {
+        reported = done;
+        try {
+          report();
+        } catch (...) {
+          progress_error = std::current_exception();
+          run.stopping = true;
+        }
+      }
+    }
+    for (std::thread& t : pool) t.join();
+    if (progress_error) std::rethrow_exception(progress_error);
+  }
+  if (run.error) std::rethrow_exception(run.error);
+  if (progress) progress(total, total);
+
+  std::vector<WindowResult> results;
+  results.reserve(static_cast<size_t>(plan.windows));
+  for (std::vector<WindowResult>& part : run.results) {
+    for (WindowResult& r : part) results.push_back(std::move(r));
+  }
+  return results;
+}
+
 std::vector<WindowResult> ClassifyClip(const AudioClassifier& classifier,
                                        const AudioView& clip, StreamOptions options) {
-  options.input_channels = clip.channels;
-  StreamClassifier stream(classifier, options);
-  // Fed in slices so the converted audio never has to exist all at once.
-  const size_t block = 1 << 16;
-  const auto* base = static_cast<const unsigned char*>(clip.data);
-  for (size_t start = 0; start < clip.frames; start += block) {
-    AudioView slice = clip;
-    slice.data = base + static_cast<ptrdiff_t>(start) * clip.frame_stride;
-    slice.frames = std::min(block, clip.frames - start);
-    stream.Feed(slice);
-  }
-  stream.Finish();
-  return Collect(stream);
+  const uint32_t rate = options.input_rate != 0 ? options.input_rate
+                                                : classifier.required_audio_format().sample_rate;
+  return ClassifySeekable(classifier, ClipAudio(clip, rate), options);
 }
 
 std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier,
@@ -45,22 +397,8 @@ std::vector<WindowResult> ClassifyWavFile(const AudioClassifier& classifier, Wav
                                           StreamOptions options, size_t block_frames,
                                           const Progress& progress) {
   try {
-    const WavInfo& info = reader.info();
-    options.input_rate = info.sample_rate;
-    options.input_channels = info.channels;
-    StreamClassifier stream(classifier, options);
-    const size_t frame_bytes = info.channels * sizeof(float);
-    block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
-    std::vector<float> block(block_frames * info.channels);
-    for (uint64_t start = 0; start < info.frame_count; start += block_frames) {
-      size_t frames = reader.ReadFrames(start, block_frames, block.data());
-      if (frames == 0) break;
-      stream.Feed(AudioView::Interleaved(block.data(), SampleFormat::kFloat32, frames,
-                                         info.channels));
-      if (progress) progress(start + frames, info.frame_count);
-    }
-    stream.Finish();
-    return Collect(stream);
+    return ClassifySeekable(classifier, WavAudio(reader), std::move(options), block_frames,
+                            progress);
   } catch (const Error& error) {
     RethrowNaming(error, reader.path());
   }

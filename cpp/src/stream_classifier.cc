@@ -10,17 +10,7 @@
 
 namespace audioclf {
 
-StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
-                                   const StreamOptions& options, Callback callback)
-    : classifier_(classifier),
-      options_(options),
-      callback_(std::move(callback)),
-      model_format_(classifier.required_audio_format()),
-      window_frames_(classifier.window_frames()),
-      hop_frames_(options.hop_frames != 0 ? options.hop_frames : classifier.window_frames()),
-      converter_(options.input_rate != 0 ? options.input_rate : model_format_.sample_rate,
-                 options.input_channels != 0 ? options.input_channels : model_format_.channels,
-                 model_format_, options.conversion) {
+size_t ResolveWorkers(const StreamOptions& options) {
   if (options.workers < 0) {
     ThrowInvalidArgument("workers: must be >= 0 (0: one per core), got " +
                          std::to_string(options.workers));
@@ -36,7 +26,21 @@ StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
                          std::to_string(limits::kMaxWorkersPerCore) + " per core), got " +
                          std::to_string(options.workers));
   }
-  size_t workers = options.workers != 0 ? static_cast<size_t>(options.workers) : cores;
+  return options.workers != 0 ? static_cast<size_t>(options.workers) : cores;
+}
+
+StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
+                                   const StreamOptions& options, Callback callback)
+    : classifier_(classifier),
+      options_(options),
+      callback_(std::move(callback)),
+      model_format_(classifier.required_audio_format()),
+      window_frames_(classifier.window_frames()),
+      hop_frames_(options.hop_frames != 0 ? options.hop_frames : classifier.window_frames()),
+      converter_(options.input_rate != 0 ? options.input_rate : model_format_.sample_rate,
+                 options.input_channels != 0 ? options.input_channels : model_format_.channels,
+                 model_format_, options.conversion) {
+  const size_t workers = ResolveWorkers(options);
   // kQueue keeps a few windows ready per worker; kLatest at most one waiting.
   max_queue_ = options.backpressure == Backpressure::kQueue ? 2 * workers : 1;
   const size_t samples = window_frames_ * model_format_.channels;

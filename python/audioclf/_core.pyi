@@ -388,6 +388,21 @@ def classify_wav_file(
     resampler: str = "hq",
     strict: bool = False,
 ) -> list[WindowResult]: ...
+def classify_seekable(
+    classifier: AudioClassifier,
+    open_reader: Callable[[], Callable[[int, int], np.ndarray]],
+    sample_rate: int,
+    channels: int,
+    frames: int,
+    hop_frames: int = 0,
+    pad_last: bool = True,
+    workers: int = 1,
+    channel: int | None = None,
+    allow_resampling: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    resampler: str = "hq",
+    block_frames: int = 65536,
+) -> list[WindowResult]: ...
 
 class TruncatedAudioWarning(UserWarning): ...
 

@@ -181,6 +181,23 @@ class AudioClassifier:
                 return _core.classify_wav_file(
                     self._classifier(), path, progress=progress, strict=bool(strict), **options
                 )
+        seekable = _seekable_source(path, block_frames)
+        if seekable is not None:
+            rate, channels, total, open_reader = seekable
+            options = self._stream_options(
+                hop, overlap, pad_last, workers, channel, resample, resampler
+            )
+            with _naming_errors(path), quiet_litert():
+                return _core.classify_seekable(
+                    self._classifier(),
+                    open_reader,
+                    rate,
+                    channels,
+                    total,
+                    progress=progress,
+                    block_frames=block_frames,
+                    **options,
+                )
         return list(
             self.iter_file(
                 path,
@@ -398,7 +415,9 @@ def _naming_errors(path: str) -> Iterator[None]:
     except (ValueError, RuntimeError) as error:
         if path in str(error):
             raise
-        raise type(error)(f"{path}: {error}") from error
+        # Subclasses (e.g. soundfile's errors) may not take one message.
+        kind = ValueError if isinstance(error, ValueError) else RuntimeError
+        raise kind(f"{path}: {error}") from error
 
 
 def _is_wav(path: str) -> bool:
@@ -415,8 +434,48 @@ def _is_wav(path: str) -> bool:
     return head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE"
 
 
-def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[np.ndarray]]:
-    """Opens a non-WAV file with soundfile: its rate, channels, frames and float32 blocks."""
+# Formats that libsndfile decodes to the same samples from any seek point, so
+# a file can be split across workers; lossy ones (MP3, Ogg) are read in one pass.
+_SEEKABLE_FORMATS = frozenset({"FLAC", "AIFF", "WAV", "W64", "RF64", "CAF", "AU", "WAVEX"})
+
+
+def _seekable_source(
+    path: str, block_frames: int
+) -> tuple[int, int, int, Callable[[], Callable[[int, int], np.ndarray]]] | None:
+    """A lossless file soundfile can read from any frame: rate, channels, frames
+    and a factory of per-worker readers; None for other formats."""
+    soundfile = _soundfile(path)
+    try:
+        info = soundfile.info(path)
+    except Exception as error:  # soundfile raises its own LibsndfileError
+        raise ValueError(f"audio file '{path}' cannot be read: {error}") from error
+    if info.format not in _SEEKABLE_FORMATS or info.frames <= 0:
+        return None
+    channels = int(info.channels)
+    block_frames = int_arg(block_frames, "block_frames", 1, 2**31 - 1)
+    block_frames = max(1, min(block_frames, _core.limits.MAX_READ_BLOCK_BYTES // (4 * channels)))
+
+    def open_reader() -> Callable[[int, int], np.ndarray]:
+        f = soundfile.SoundFile(path)
+        buffer = np.empty((block_frames, channels), dtype=np.float32)
+
+        def read(start: int, frames: int) -> np.ndarray:
+            frames = min(frames, block_frames)
+            try:
+                if f.tell() != start:
+                    f.seek(start)
+                return f.read(frames, dtype="float32", always_2d=True, out=buffer[:frames])
+            except Exception as error:  # soundfile's LibsndfileError and kin
+                raise ValueError(
+                    f"audio file '{path}' cannot be decoded at frame {start}: {error}"
+                ) from error
+
+        return read
+
+    return int(info.samplerate), channels, int(info.frames), open_reader
+
+
+def _soundfile(path: str) -> Any:
     try:
         import soundfile
     except ImportError as error:
@@ -424,6 +483,12 @@ def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[
             f"audio file '{path}' is not WAV; reading other formats needs the "
             "'soundfile' package (pip install 'audioclf[formats]')"
         ) from error
+    return soundfile
+
+
+def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[np.ndarray]]:
+    """Opens a non-WAV file with soundfile: its rate, channels, frames and float32 blocks."""
+    soundfile = _soundfile(path)
     try:
         info = soundfile.info(path)
     except Exception as error:  # soundfile raises its own LibsndfileError
@@ -432,7 +497,10 @@ def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[
     def blocks() -> Iterable[np.ndarray]:
         with soundfile.SoundFile(path) as f:
             while True:
-                block = f.read(block_frames, dtype="float32", always_2d=True)
+                try:
+                    block = f.read(block_frames, dtype="float32", always_2d=True)
+                except Exception as error:  # soundfile's LibsndfileError and kin
+                    raise ValueError(f"audio file '{path}' cannot be decoded: {error}") from error
                 if len(block) == 0:
                     return
                 yield block

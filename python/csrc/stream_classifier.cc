@@ -44,6 +44,63 @@ StreamOptions MakeOptions(uint32_t input_rate, uint64_t hop_frames, bool pad_las
   return options;
 }
 
+// Audio decoded by Python (e.g. soundfile): `open_reader()` gives each
+// worker its own `read(start, frames)`, returning a float32 array of up to
+// `frames` frames. Readers run on worker threads and take the GIL only to
+// call into Python.
+class PythonAudio : public SeekableAudio {
+ public:
+  PythonAudio(py::object open_reader, uint32_t rate, uint32_t channels, uint64_t frames)
+      : open_reader_(std::move(open_reader)), rate_(rate), channels_(channels),
+        frames_(frames) {}
+  uint32_t sample_rate() const override { return rate_; }
+  uint32_t channels() const override { return channels_; }
+  uint64_t frames() const override { return frames_; }
+  std::unique_ptr<Reader> OpenReader() const override {
+    py::gil_scoped_acquire acquire;
+    return std::make_unique<PythonReader>(open_reader_());
+  }
+
+ private:
+  class PythonReader : public Reader {
+   public:
+    explicit PythonReader(py::object read) : read_(std::move(read)) {}
+    ~PythonReader() override {
+      py::gil_scoped_acquire acquire;
+      block_ = py::object();
+      read_ = py::object();
+    }
+    AudioView Read(uint64_t start, size_t frames) override {
+      py::gil_scoped_acquire acquire;
+      block_ = read_(start, frames);
+      AudioView view = ViewAudio(block_, "block");
+      if (view.frames > frames) {
+        ThrowRuntimeError("reader returned " + std::to_string(view.frames) +
+                          " frames for a read of " + std::to_string(frames));
+      }
+      return view;
+    }
+
+   private:
+    py::object read_;
+    py::object block_;  // keeps the last block's memory alive for its view
+  };
+
+  py::object open_reader_;
+  uint32_t rate_;
+  uint32_t channels_;
+  uint64_t frames_;
+};
+
+Progress CallingThreadProgress(const py::object& progress) {
+  if (progress.is_none()) return nullptr;
+  // Runs on the calling thread only.
+  return [&progress](uint64_t done, uint64_t total) {
+    py::gil_scoped_acquire acquire;
+    progress(done, total);
+  };
+}
+
 py::list ToList(std::vector<WindowResult>&& results) {
   py::list out;
   for (WindowResult& r : results) out.append(py::cast(std::move(r)));
@@ -135,14 +192,7 @@ void BindStreamClassifier(py::module_& m) {
         StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
                                             std::move(channel), allow_resampling, resampler);
         WavReader reader = OpenWav(path, strict);
-        Progress report;
-        if (!progress.is_none()) {
-          // Runs on this (calling) thread, between blocks.
-          report = [&progress](uint64_t done, uint64_t total) {
-            py::gil_scoped_acquire acquire;
-            progress(done, total);
-          };
-        }
+        Progress report = CallingThreadProgress(progress);
         std::vector<WindowResult> results;
         {
           py::gil_scoped_release release;
@@ -154,6 +204,29 @@ void BindStreamClassifier(py::module_& m) {
       py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
       py::arg("allow_resampling") = true, py::arg("progress") = py::none(),
       py::arg("resampler") = "hq", py::arg("strict") = false);
+
+  m.def(
+      "classify_seekable",
+      [](const AudioClassifier& classifier, py::object open_reader, uint32_t sample_rate,
+         uint32_t channels, uint64_t frames, uint64_t hop_frames, bool pad_last, int workers,
+         py::object channel, bool allow_resampling, py::object progress,
+         const std::string& resampler, size_t block_frames) {
+        StreamOptions options = MakeOptions(0, hop_frames, pad_last, workers, 1, "queue",
+                                            std::move(channel), allow_resampling, resampler);
+        PythonAudio audio(std::move(open_reader), sample_rate, channels, frames);
+        Progress report = CallingThreadProgress(progress);
+        std::vector<WindowResult> results;
+        {
+          py::gil_scoped_release release;
+          results = ClassifySeekable(classifier, audio, options, block_frames, report);
+        }
+        return ToList(std::move(results));
+      },
+      py::arg("classifier"), py::arg("open_reader"), py::arg("sample_rate"),
+      py::arg("channels"), py::arg("frames"), py::arg("hop_frames") = 0,
+      py::arg("pad_last") = true, py::arg("workers") = 1, py::arg("channel") = py::none(),
+      py::arg("allow_resampling") = true, py::arg("progress") = py::none(),
+      py::arg("resampler") = "hq", py::arg("block_frames") = 1 << 16);
 }
 
 }  // namespace python

@@ -173,6 +173,39 @@ TEST_CASE(BlockwiseEqualsOneShotBitForBit) {
   }
 }
 
+// A stream started at SeekFor(k) and fed up to InputFramesFor(end) gives
+// outputs [k, end) bit for bit, as one stream over the whole signal does.
+TEST_CASE(SeekedStreamEqualsWholeStreamBitForBit) {
+  for (ResamplerProfile profile : {ResamplerProfile::kHighQuality, ResamplerProfile::kMediaPipe}) {
+    for (uint32_t channels : {1u, 2u}) {
+      for (const RatePair& p : kPairs) {
+        const size_t frames = 30000;
+        std::vector<float> in = Noise(frames * channels, p.in * 3 + channels);
+        std::vector<float> whole = OneShot(p, channels, in, profile);
+        const uint64_t total = whole.size() / channels;
+        Resampler probe(p.in, p.out, channels, profile);
+        for (uint64_t first : {uint64_t{0}, uint64_t{1}, uint64_t{777}, total / 3, total / 2 + 5}) {
+          const uint64_t end = std::min<uint64_t>(total, first + 4000);
+          Resampler::SeekPoint seek = probe.SeekFor(first);
+          CHECK(seek.exact);
+          CHECK(seek.output_frame <= first);
+          CHECK(seek.input_frame <= frames);
+          const uint64_t stop = std::min<uint64_t>(frames, probe.InputFramesFor(end));
+          Resampler r(p.in, p.out, channels, profile);
+          std::vector<float> out;
+          r.Process(in.data() + seek.input_frame * channels,
+                    static_cast<size_t>(stop - seek.input_frame), &out);
+          if (stop == frames) r.Flush(&out);
+          CHECK(out.size() / channels + seek.output_frame >= end);
+          const size_t skip = static_cast<size_t>(first - seek.output_frame) * channels;
+          CHECK(std::equal(whole.begin() + first * channels, whole.begin() + end * channels,
+                           out.begin() + skip));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE(ChannelsAreIndependentAndResetRestarts) {
   const RatePair p{44100, 16000};
   std::vector<float> left = Noise(5000, 1), right = Noise(5000, 2);

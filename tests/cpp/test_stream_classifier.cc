@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -176,3 +178,108 @@ struct RequireRuntime {
 } require_runtime;
 }  // namespace
 #endif
+
+namespace {
+
+std::vector<WindowResult> Sequential(const AudioClassifier& classifier, const std::vector<float>& audio,
+                                     uint32_t channels, StreamOptions options) {
+  options.input_channels = channels;
+  options.workers = 1;
+  StreamClassifier stream(classifier, options);
+  stream.Feed(AudioView::Interleaved(audio.data(), SampleFormat::kFloat32,
+                                     audio.size() / channels, channels));
+  stream.Finish();
+  std::vector<WindowResult> results;
+  while (auto r = stream.PopResult()) results.push_back(std::move(*r));
+  return results;
+}
+
+}  // namespace
+
+// Split into segments on several workers, a clip gives exactly the windows,
+// timestamps and scores of one sequential stream, resampled or not.
+TEST_CASE(segmented_clip_equals_sequential_stream) {
+  AudioClassifierOptions model;
+  model.base_options.file_name = Data("tiny_softmax.tflite");  // 400-frame window, 16 kHz
+  auto classifier = AudioClassifier::CreateFromOptions(model);
+  struct Case {
+    uint32_t rate, channels;
+    uint64_t hop;
+    ResamplerProfile profile;
+  };
+  const Case cases[] = {{16000, 1, 0, ResamplerProfile::kHighQuality},
+                        {44100, 2, 0, ResamplerProfile::kHighQuality},
+                        {48000, 1, 150, ResamplerProfile::kMediaPipe},
+                        {22050, 1, 1000, ResamplerProfile::kHighQuality},
+                        {8000, 2, 400, ResamplerProfile::kHighQuality}};
+  for (const Case& c : cases) {
+    // 41 s: with 8 s minimum segments, several segments per worker.
+    std::vector<float> audio = Noise(static_cast<size_t>(c.rate) * 41 * c.channels + 7 * c.channels);
+    StreamOptions options;
+    options.input_rate = c.rate;
+    options.hop_frames = c.hop;
+    options.conversion.resampler = c.profile;
+    std::vector<WindowResult> expected = Sequential(*classifier, audio, c.channels, options);
+    std::printf("  %u Hz x%u: %zu windows\n", c.rate, c.channels, expected.size());
+    CHECK(expected.size() > 600);
+    for (int workers : {1, 2, 3}) {
+      options.workers = workers;
+      std::vector<WindowResult> got = ClassifyClip(
+          *classifier,
+          AudioView::Interleaved(audio.data(), SampleFormat::kFloat32, audio.size() / c.channels,
+                                 c.channels),
+          options);
+      CHECK_EQ(got.size(), expected.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        CHECK_EQ(got[i].index, expected[i].index);
+        CHECK_EQ(got[i].start_frame, expected[i].start_frame);
+        CHECK_EQ(got[i].end_seconds, expected[i].end_seconds);
+        CHECK(SameScores(got[i].result, expected[i].result));
+      }
+    }
+  }
+}
+
+// A progress callback that throws stops the run; the error reaches the caller
+// and the classifier works on (its engines were given back).
+TEST_CASE(segmented_progress_error_stops_the_workers) {
+  auto classifier = Tiny();
+  std::vector<float> audio = Noise(16000 * 60);
+  const std::string path = "/tmp/audioclf_segment_progress.wav";
+  {
+    // A float WAV so the file path is exercised too.
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    CHECK(f != nullptr);
+    auto u32 = [&](uint32_t v) { std::fwrite(&v, 4, 1, f); };
+    auto u16 = [&](uint16_t v) { std::fwrite(&v, 2, 1, f); };
+    const uint32_t bytes = static_cast<uint32_t>(audio.size() * 4);
+    std::fwrite("RIFF", 1, 4, f); u32(36 + bytes); std::fwrite("WAVEfmt ", 1, 8, f);
+    u32(16); u16(3); u16(1); u32(16000); u32(64000); u16(4); u16(32);
+    std::fwrite("data", 1, 4, f); u32(bytes);
+    std::fwrite(audio.data(), 4, audio.size(), f);
+    std::fclose(f);
+  }
+  for (int workers : {1, 2}) {
+    StreamOptions options;
+    options.workers = workers;
+    uint64_t calls = 0;
+    bool threw = false;
+    try {
+      ClassifyWavFile(*classifier, path, options, 4096, [&](uint64_t done, uint64_t total) {
+        CHECK(done <= total);
+        if (++calls == 1) throw std::runtime_error("stop here");
+      });
+    } catch (const std::runtime_error& e) {
+      threw = std::string(e.what()) == "stop here";
+      if (!threw) std::printf("  caught: %s\n", e.what());
+    }
+    CHECK(threw);
+    StreamOptions plain;
+    plain.workers = workers;
+    std::vector<WindowResult> all = ClassifyWavFile(*classifier, path, plain);
+    CHECK_EQ(all.size(), audio.size() / 800);
+    ClassificationResult direct = classifier->Classify(audio.data() + 800 * 1000, 800);
+    CHECK(SameScores(all[1000].result, direct));
+  }
+  std::remove(path.c_str());
+}

@@ -203,3 +203,62 @@ def test_iter_file_yields_the_same_windows_as_classify_file(tmp_path: Path) -> N
     assert [w.start_frame for w in classifier.iter_file(flac)] == [
         w.start_frame for w in classifier.classify_file(wav)
     ]
+
+
+def _same_windows(got, want) -> None:  # noqa: ANN001
+    assert [(w.index, w.start_frame, w.end_seconds) for w in got] == [
+        (w.index, w.start_frame, w.end_seconds) for w in want
+    ]
+    assert [scores(w.result) for w in got] == [scores(w.result) for w in want]
+
+
+@pytest.mark.parametrize(
+    ("rate", "channels", "fmt", "resampler"),
+    [
+        (44100, 2, "FLAC", "hq"),
+        (48000, 1, "FLAC", "mediapipe"),
+        (16000, 1, "AIFF", "hq"),
+        (22050, 2, "WAV", "hq"),
+    ],
+)
+def test_files_split_across_workers_equal_one_pass(
+    tmp_path: Path, rate: int, channels: int, fmt: str, resampler: str
+) -> None:
+    # 50 s: long enough for several segments per worker (segments are >= 8 s).
+    rng = np.random.default_rng(rate)
+    audio = (0.3 * rng.standard_normal((rate * 50 + 123, channels))).astype(np.float32)
+    path = tmp_path / f"noise.{'wav' if fmt == 'WAV' else fmt.lower()}"
+    sf.write(path, audio, rate, format=fmt, subtype="PCM_16")
+    classifier = tiny()
+    one_pass = list(classifier.iter_file(path, hop=0.03, resampler=resampler))  # a StreamClassifier
+    assert len(one_pass) > 1500
+    for workers in (1, 2, 3):
+        progress: list[tuple[int, int]] = []
+        got = classifier.classify_file(
+            path,
+            hop=0.03,
+            resampler=resampler,
+            workers=workers,
+            progress=lambda done, total, seen=progress: seen.append((done, total)),
+        )
+        _same_windows(got, one_pass)
+        assert progress[-1] == (len(audio), len(audio))
+        assert all(done <= total for done, total in progress)
+    # The clip in memory, split the same way, also equals one pass.
+    clip = sf.read(path, dtype="float32", always_2d=True)[0]
+    _same_windows(
+        classifier.classify_clip(clip, rate, hop=0.03, resampler=resampler, workers=2), one_pass
+    )
+
+
+def test_a_reader_error_in_a_worker_names_the_file(tmp_path: Path) -> None:
+    rate = 16000
+    path = tmp_path / "cut.flac"
+    sf.write(path, np.zeros((rate * 40, 1), np.float32), rate)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # frames past the cut cannot be decoded
+    for workers in (1, 2):
+        with pytest.raises(ValueError, match=r"cut\.flac' cannot be decoded at frame \d+"):
+            tiny().classify_file(path, workers=workers)
+    with pytest.raises(ValueError, match=r"cut\.flac' cannot be decoded"):
+        list(tiny().iter_file(path))

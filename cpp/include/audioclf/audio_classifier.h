@@ -9,8 +9,8 @@
 //   audioclf::ClassificationResult result = classifier->Classify(buffer);
 //
 // Results equal the TFLite Task Library's AudioClassifier on the same model
-// and samples. Classify may be called from any thread; calls on one
-// classifier are serialized.
+// and samples. Classify may be called from any thread: concurrent calls
+// each get an engine of their own from the classifier's pool.
 #ifndef AUDIOCLF_AUDIO_CLASSIFIER_H_
 #define AUDIOCLF_AUDIO_CLASSIFIER_H_
 
@@ -90,6 +90,7 @@ class AudioClassifier {
   void ReturnEngines(std::vector<std::unique_ptr<CompiledModel>> engines, int num_threads) const;
 
  private:
+  class EngineLoan;
   AudioClassifier() = default;
   ClassificationResult RunAndPostprocess(CompiledModel& engine) const;
 
@@ -98,13 +99,11 @@ class AudioClassifier {
   size_t window_frames_ = 0;
   ModelDescription description_;
   std::shared_ptr<LiteRtModelHandle> handle_;
-  std::unique_ptr<CompiledModel> model_;
   std::vector<ClassificationPostprocessor> postprocessors_;
   // LiteRT lists outputs in signature order; heads follow the subgraph's.
   std::vector<size_t> output_order_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::pair<int, std::unique_ptr<CompiledModel>>> pool_;
-  std::mutex mutex_;
 };
 
 }  // namespace audioclf

@@ -57,6 +57,10 @@ struct WindowResult {
   ClassificationResult result;
 };
 
+// The worker count options.workers asks for (0: one per core), after
+// checking it and threads_per_worker; throws Error(kInvalidArgument).
+size_t ResolveWorkers(const StreamOptions& options);
+
 class StreamClassifier {
  public:
   using Callback = std::function<void(WindowResult&&)>;

@@ -119,6 +119,10 @@ void AudioConverter::MapChannels(size_t frames, std::vector<float>* out) {
     std::memcpy(dst, float_.data(), frames * in * sizeof(float));
   } else if (options_.channel_mode == ChannelMode::kSelect) {
     for (size_t f = 0; f < frames; ++f) dst[f] = float_[f * in + options_.channel];
+  } else if (model == 1 && in == 2) {
+    // Stereo, the common case, in a loop the compiler vectorizes.
+    const float* src = float_.data();
+    for (size_t f = 0; f < frames; ++f) dst[f] = (src[2 * f] + src[2 * f + 1]) * 0.5f;
   } else if (model == 1) {
     const float scale = 1.0f / static_cast<float>(in);
     for (size_t f = 0; f < frames; ++f) {
@@ -166,6 +170,17 @@ void AudioConverter::Reset() {
 uint64_t AudioConverter::OutputFrames(uint64_t input_frames) const {
   if (!resampler_) return input_frames;
   return (input_frames * output_.sample_rate + input_rate_ - 1) / input_rate_;
+}
+
+Resampler::SeekPoint AudioConverter::SeekFor(uint64_t first_output) const {
+  if (resampler_) return resampler_->SeekFor(first_output);
+  Resampler::SeekPoint seek;
+  seek.input_frame = seek.output_frame = first_output;
+  return seek;
+}
+
+uint64_t AudioConverter::InputFramesFor(uint64_t output_end) const {
+  return resampler_ ? resampler_->InputFramesFor(output_end) : output_end;
 }
 
 }  // namespace audioclf

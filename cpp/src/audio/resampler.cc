@@ -265,4 +265,36 @@ void Resampler::Flush(std::vector<float>* out) {
   Reset();
 }
 
+Resampler::SeekPoint Resampler::SeekFor(uint64_t first_output) const {
+  SeekPoint seek;
+  if (taps_ == 0) {
+    seek.input_frame = seek.output_frame = first_output;
+    return seek;
+  }
+  // A fresh stream started at a multiple q*M of input frames has the whole
+  // stream's phases from output q*L on; its outputs are exact once their
+  // history (frames center - half_ + 1 .. center + half_) lies after the start.
+  using u128 = unsigned __int128;
+  const u128 center = static_cast<u128>(first_output) * down_ / up_;
+  if (center + 1 <= half_) return seek;  // from the signal's start
+  const u128 earliest = center + 1 - half_;
+  const u128 q = earliest / down_;
+  const u128 input = q * down_;
+  const u128 output = q * up_;
+  if (input > UINT64_MAX || output > UINT64_MAX) {
+    seek.exact = false;
+    return seek;
+  }
+  seek.input_frame = static_cast<uint64_t>(input);
+  seek.output_frame = static_cast<uint64_t>(output);
+  return seek;
+}
+
+uint64_t Resampler::InputFramesFor(uint64_t output_end) const {
+  if (taps_ == 0 || output_end == 0) return output_end;
+  using u128 = unsigned __int128;
+  const u128 needed = static_cast<u128>(output_end - 1) * down_ / up_ + half_ + 1;
+  return needed > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(needed);
+}
+
 }  // namespace audioclf

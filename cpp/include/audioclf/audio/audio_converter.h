@@ -72,6 +72,14 @@ class AudioConverter {
   // Output frames for `input_frames` frames at the input rate (rounded up).
   uint64_t OutputFrames(uint64_t input_frames) const;
 
+  // For converting one long signal in segments (on several threads, each
+  // with its own converter): after Reset(), input fed from
+  // SeekFor(k).input_frame on yields output frames from SeekFor(k).output_frame
+  // on, equal to one whole conversion's from frame k on (bit for bit when
+  // `exact`); InputFramesFor(end) input frames complete outputs before `end`.
+  Resampler::SeekPoint SeekFor(uint64_t first_output) const;
+  uint64_t InputFramesFor(uint64_t output_end) const;
+
  private:
   void ToFloatInterleaved(const AudioView& input);  // into float_
   void MapChannels(size_t frames, std::vector<float>* out);

@@ -87,6 +87,23 @@ class Resampler {
   // Forgets the stream (history and position), keeping the filter.
   void Reset();
 
+  // Splitting one long signal across threads: a fresh stream fed the
+  // signal from input frame `input_frame` on emits, as its output j, the
+  // whole stream's output `output_frame + j`, and from output
+  // `first_output` on (j >= first_output - output_frame) they are equal bit
+  // for bit. `exact` is false when no such point exists for this ratio (the
+  // caller must then convert sequentially).
+  struct SeekPoint {
+    uint64_t input_frame = 0;
+    uint64_t output_frame = 0;
+    bool exact = true;
+  };
+  SeekPoint SeekFor(uint64_t first_output) const;
+  // Input frames, counted from the signal's start, after which the whole
+  // stream has emitted every output before `output_end` (past the end of the
+  // signal, Flush emits the rest).
+  uint64_t InputFramesFor(uint64_t output_end) const;
+
  private:
   // Pushes one frame (one sample per channel, interleaved; nullptr for
   // silence) into the history and writes the output frames it completes, up
