@@ -226,6 +226,7 @@ def all_seeds() -> dict[str, dict[str, bytes]]:
     return {
         "fuzz_tflite_model": models,
         "fuzz_graph_validator": models,
+        "fuzz_model_rewriter": models,
         "fuzz_model_metadata": metadata,
         "fuzz_zip_archive": zips,
         "fuzz_wav_reader": seed_wavs(),

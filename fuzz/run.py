@@ -29,6 +29,7 @@ BUILD = ROOT / "build" / "fuzz"
 TARGETS = [
     "fuzz_tflite_model",
     "fuzz_graph_validator",
+    "fuzz_model_rewriter",
     "fuzz_model_metadata",
     "fuzz_zip_archive",
     "fuzz_wav_reader",
@@ -38,6 +39,7 @@ TARGETS = [
 DICTS = {
     "fuzz_tflite_model": "tflite.dict",
     "fuzz_graph_validator": "tflite.dict",
+    "fuzz_model_rewriter": "tflite.dict",
     "fuzz_model_metadata": "metadata.dict",
     "fuzz_zip_archive": "zip.dict",
     "fuzz_wav_reader": "wav.dict",

@@ -4,54 +4,9 @@
 
 #include "audio_model_loader.h"
 #include "audioclf/error.h"
-#include "audioclf/model/flatbuffer_reader.h"
+#include "audioclf/model/model_rewriter.h"
 
 namespace audioclf {
-namespace {
-
-// Field ids of the TFLite schema (schema.fbs declaration order).
-constexpr int kModelSubgraphs = 2;
-constexpr int kModelSignatureDefs = 7;
-constexpr int kSubgraphTensors = 0;
-constexpr int kSubgraphOutputs = 2;
-constexpr int kTensorName = 3;
-
-// Makes tensor `name` of subgraph 0 the model's only output, in place: the
-// one-element outputs vector gets the tensor's index, so no offset moves.
-void RedirectOutput(std::string& bytes, const std::string& name, const std::string& source) {
-  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  flatbuffer::Reader reader(data, bytes.size(), source);
-  reader.RequireFileIdentifier("TFL3", "TFLite model");
-  const flatbuffer::Table model = reader.Root();
-  const std::string where = source + ": output_tensor_name '" + name + "'";
-  std::optional<flatbuffer::Vector> signatures =
-      model.VectorField(kModelSignatureDefs, "signature_defs", 4);
-  if (signatures && !signatures->empty()) {
-    ThrowInvalidArgument(where + ": the model has signature definitions, whose outputs "
-                         "cannot be redirected; only models without them are supported");
-  }
-  std::optional<flatbuffer::Vector> subgraphs = model.VectorField(kModelSubgraphs, "subgraphs", 4);
-  if (!subgraphs || subgraphs->empty()) model.Fail("subgraphs", "model has no subgraphs");
-  const flatbuffer::Table subgraph = subgraphs->TableAt(0);
-  std::optional<flatbuffer::Vector> outputs = subgraph.VectorField(kSubgraphOutputs, "outputs", 4);
-  if (!outputs || outputs->size() != 1) {
-    ThrowInvalidArgument(where + ": needs a model with exactly 1 output, this one has " +
-                         std::to_string(outputs ? outputs->size() : 0));
-  }
-  std::optional<flatbuffer::Vector> tensors = subgraph.VectorField(kSubgraphTensors, "tensors", 4);
-  const size_t count = tensors ? tensors->size() : 0;
-  for (size_t i = 0; i < count; ++i) {
-    if (tensors->TableAt(i).StringOr(kTensorName, "name") != name) continue;
-    const auto index = static_cast<int32_t>(i);
-    for (int b = 0; b < 4; ++b) {
-      bytes[outputs->data_offset() + b] = static_cast<char>((index >> (8 * b)) & 0xff);
-    }
-    return;
-  }
-  ThrowInvalidArgument(where + ": no tensor of subgraph 0 has that name");
-}
-
-}  // namespace
 
 std::unique_ptr<AudioEmbedder> AudioEmbedder::CreateFromOptions(
     const AudioEmbedderOptions& options) {
@@ -59,7 +14,8 @@ std::unique_ptr<AudioEmbedder> AudioEmbedder::CreateFromOptions(
   if (!options.output_tensor_name.empty()) {
     // A private copy: file_content may be shared with other tasks.
     model_bytes.bytes = std::make_shared<std::string>(*model_bytes.bytes);
-    RedirectOutput(*model_bytes.bytes, options.output_tensor_name, model_bytes.source);
+    RedirectOutput(*model_bytes.bytes, options.output_tensor_name, model_bytes.source,
+                   "output_tensor_name");
   }
   LoadedAudioModel loaded = LoadAudioModel(std::move(model_bytes), options.base_options.num_threads,
                                            options.sample_rate, options.channels);

@@ -24,7 +24,7 @@ from audioclf._core import (
 )
 from audioclf._runtime import litert_logging, set_litert_logging
 from audioclf.audio_classifier import AudioClassifier
-from audioclf.audio_embedder import AudioEmbedder
+from audioclf.audio_embedder import AudioEmbedder, WindowEmbedding
 from audioclf.audio_record import AudioRecord
 from audioclf.live import LiveStream
 from audioclf.tensor_audio import TensorAudio
@@ -47,6 +47,7 @@ __all__ = [
     "FeatureVector",
     "TensorAudio",
     "TruncatedAudioWarning",
+    "WindowEmbedding",
     "WindowResult",
     "litert_logging",
     "set_litert_logging",

@@ -297,6 +297,9 @@ class AudioEmbedder:
     @property
     def window_frames(self) -> int: ...
 
+def make_batch_static(model: bytes, source: str) -> bytes: ...
+def redirect_output(model: bytes, tensor_name: str, source: str) -> bytes: ...
+
 class Resampler:
     def __init__(
         self,

@@ -13,7 +13,6 @@ import numpy as np
 from audioclf import _core
 from audioclf._checks import (
     check_regular_file,
-    finite_arg,
     int_arg,
     path_arg,
     sample_rate_arg,
@@ -27,6 +26,7 @@ from audioclf._core import (
     WindowResult,
 )
 from audioclf._runtime import find_litert_library, quiet_litert, with_real_stderr
+from audioclf._windows import hop_frames
 from audioclf.audio_record import AudioRecord
 from audioclf.live import LiveStream
 from audioclf.tensor_audio import TensorAudio
@@ -367,28 +367,9 @@ class AudioClassifier:
 
     def _hop_frames(self, hop: float | None, overlap: float | None) -> int:
         native = self._classifier()
-        rate = native.required_audio_format.sample_rate
-        window = native.window_frames
-        if hop is not None and overlap is not None:
-            raise ValueError("hop and overlap: give at most one")
-        if overlap is not None:
-            overlap = finite_arg(overlap, "overlap")
-            frames = window - round(overlap * rate)
-            if overlap < 0 or frames <= 0:
-                raise ValueError(
-                    f"overlap: must be >= 0 and shorter than the window "
-                    f"({window / rate:g} s), got {overlap}"
-                )
-            return frames
-        if hop is not None:
-            hop = finite_arg(hop, "hop")
-            frames = round(hop * rate)
-            if frames <= 0 or frames > _MAX_HOP_FRAMES:
-                raise ValueError(
-                    f"hop: must be > 0 and at most {_MAX_HOP_FRAMES // rate} seconds, got {hop}"
-                )
-            return frames
-        return 0
+        return hop_frames(
+            native.window_frames, native.required_audio_format.sample_rate, hop, overlap
+        )
 
     @property
     def required_input_buffer_size(self) -> int:
@@ -424,10 +405,6 @@ class AudioClassifier:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-# Far past any recording, and within the C++ core's uint64 frame counts.
-_MAX_HOP_FRAMES = 2**40
 
 
 @contextlib.contextmanager

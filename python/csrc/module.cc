@@ -98,4 +98,5 @@ PYBIND11_MODULE(_core, m) {
   audioclf::python::BindAudioEmbedder(m);
   audioclf::python::BindResampler(m);
   audioclf::python::BindStreamClassifier(m);
+  audioclf::python::BindModelRewriter(m);
 }

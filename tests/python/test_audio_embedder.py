@@ -88,9 +88,14 @@ def test_an_intermediate_tensor_can_be_the_embedding(tmp_path: Path) -> None:
     np.testing.assert_allclose(embedding.feature_vector.value, logits, atol=1e-5)
     with pytest.raises(ValueError, match="output_tensor_name 'nope': no tensor of subgraph 0"):
         _embedder(path, output_tensor_name="nope")
-    two = _write(tmp_path, [Head(2), Head(3)])
-    with pytest.raises(ValueError, match="needs a model with exactly 1 output, this one has 2"):
-        _embedder(two, output_tensor_name="head0/logits")
+    # One output of several: the model keeps only that one.
+    heads = [Head(2, activation="none"), Head(3, activation="none")]
+    two = _write(tmp_path, heads, with_metadata=False)
+    second = _embedder(two, output_tensor_name="head1/logits", sample_rate=16000)
+    assert second.number_of_output_layers == 1 and second.embedding_dimension(0) == 3
+    (embedding,) = second.embed(SAMPLES).embeddings
+    want = reference_outputs(heads, SAMPLES)[1]
+    np.testing.assert_allclose(embedding.feature_vector.value, want, atol=1e-5)
 
 
 def test_bad_input_is_reported(tmp_path: Path) -> None:

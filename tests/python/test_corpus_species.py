@@ -180,7 +180,7 @@ def test_sensitivity_needs_logits(recordings: tuple[str, str]) -> None:
 
 
 def test_static_batch_rejects_a_broken_model() -> None:
-    with pytest.raises(ValueError, match="m.tflite: not a valid TFLite model"):
+    with pytest.raises(ValueError, match="m.tflite: not a TFLite model"):
         static_batch(b"\xff\xff\xff\x7f" + b"\0" * 12, "m.tflite")
 
 

@@ -36,8 +36,8 @@ struct AudioEmbedderOptions {
   uint32_t channels = 0;
   // Embeds this tensor of subgraph 0 instead of the model's output: an
   // intermediate layer such as a classifier's penultimate one (BirdNET's
-  // "model/GLOBAL_AVG_POOL/Mean"). For models with one output and no
-  // signature definitions; the model is rewritten to output that tensor.
+  // "model/GLOBAL_AVG_POOL/Mean"), or one output of several. The model is
+  // rewritten to output only that tensor (model/model_rewriter.h).
   std::string output_tensor_name;
 };
 

@@ -19,6 +19,7 @@ from audioclf._core import AudioClassifierOptions, BaseOptions, ClassificationOp
 from audioclf.audio_classifier import AudioClassifier
 from audioclf.cli import arguments
 from audioclf.cli.check import add_check_command
+from audioclf.cli.embed import add_embed_command
 from audioclf.cli.events import find_events
 from audioclf.cli.formats import DETECTION_FORMATS
 from audioclf.cli.live import add_live_commands
@@ -231,6 +232,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_live_commands(commands)
     add_check_command(commands)
     add_corpus_commands(commands)
+    add_embed_command(commands)
     for command in commands.choices.values():
         # SUPPRESS: a subcommand without --debug keeps the top-level value.
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)

@@ -185,10 +185,15 @@ def render_file(job: Job, path: str, windows: Sequence[Any]) -> tuple[bytes, int
 
 def output_name(path: str, root: str, fmt: str) -> str:
     """The output's path relative to the output directory: the input's, below ``root``."""
+    return relative_input(path, root) + SUFFIXES[fmt]
+
+
+def relative_input(path: str, root: str) -> str:
+    """The input's path below ``root`` (its absolute path, if outside it)."""
     relative = os.path.relpath(os.path.abspath(path), root)
     if relative.startswith(os.pardir):
         relative = os.path.abspath(path).lstrip(os.sep)
-    return relative + SUFFIXES[fmt]
+    return relative
 
 
 def common_root(files: Sequence[str]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import struct
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,70 +40,16 @@ def location_model_path() -> str:
 _MAX_MODEL_BYTES = 64 << 20  # the location model is about 7 MB
 
 
-class _FlatBuffer:
-    """Just enough of a FlatBuffer reader to find the tensors of a TFLite model."""
-
-    def __init__(self, data: bytearray, source: str) -> None:
-        self.data, self.source = data, source
-
-    def _u32(self, at: int) -> int:
-        self._need(at, 4)
-        return int(struct.unpack_from("<I", self.data, at)[0])
-
-    def _need(self, at: int, size: int) -> None:
-        if at < 0 or at + size > len(self.data):
-            raise ValueError(f"{self.source}: not a valid TFLite model (offset {at} out of range)")
-
-    def root(self) -> int:
-        return self._u32(0)
-
-    def field(self, table: int, index: int) -> int | None:
-        """Where field ``index`` of a table points to (a table, vector or string), or None."""
-        self._need(table, 4)
-        vtable = table - int(struct.unpack_from("<i", self.data, table)[0])
-        self._need(vtable, 4)
-        vtable_size = int(struct.unpack_from("<H", self.data, vtable)[0])
-        slot = 4 + 2 * index
-        if slot + 2 > vtable_size:
-            return None
-        self._need(vtable + slot, 2)
-        offset = int(struct.unpack_from("<H", self.data, vtable + slot)[0])
-        if offset == 0:
-            return None
-        return table + offset + self._u32(table + offset)
-
-    def vector(self, at: int) -> tuple[int, int]:
-        """(first element, length) of the vector at ``at``."""
-        length = self._u32(at)
-        self._need(at + 4, 4 * length)
-        return at + 4, length
-
-    def tables(self, at: int) -> list[int]:
-        first, length = self.vector(at)
-        return [first + 4 * i + self._u32(first + 4 * i) for i in range(length)]
-
-
 def static_batch(model: bytes, source: str) -> bytes:
     """The model with every dynamic (-1) dimension of its tensors' shape signatures set to 1.
 
     BirdNET's location model declares a dynamic batch ([-1, 3] in, [-1, 6522]
     out); the core runs models of static shapes only, and one batch is all
-    a species list needs. The file keeps its size: only those values change.
+    a species list needs. The C++ core rewrites it in place (same size).
     """
-    data = bytearray(model)
-    fb = _FlatBuffer(data, source)
-    subgraphs = fb.field(fb.root(), 2)  # Model.subgraphs
-    for subgraph in fb.tables(subgraphs) if subgraphs is not None else []:
-        tensors = fb.field(subgraph, 0)  # SubGraph.tensors
-        for tensor in fb.tables(tensors) if tensors is not None else []:
-            signature = fb.field(tensor, 7)  # Tensor.shape_signature
-            if signature is None:
-                continue
-            first, length = fb.vector(signature)
-            for i in range(length):
-                if struct.unpack_from("<i", data, first + 4 * i)[0] == -1:
-                    struct.pack_into("<i", data, first + 4 * i, 1)
-    return bytes(data)
+    from audioclf import _core
+
+    return _core.make_batch_static(model, source)
 
 
 def check_location(lat: float, lon: float, week: int) -> None:
