@@ -392,6 +392,21 @@ def classify_wav_file(
     resampler: str = "hq",
     strict: bool = False,
 ) -> list[WindowResult]: ...
+
+class AudioConverter:
+    def __init__(
+        self,
+        input_rate: int,
+        input_channels: int,
+        model_format: AudioFormat,
+        *,
+        channel: int | None = None,
+        allow_resampling: bool = True,
+        resampler: str = "hq",
+    ) -> None: ...
+    def process(self, block: np.ndarray) -> np.ndarray: ...
+    def flush(self) -> np.ndarray: ...
+
 def classify_seekable(
     classifier: AudioClassifier,
     open_reader: Callable[[], Callable[[int, int], np.ndarray]],

@@ -1,9 +1,9 @@
 """An audio file cut into a model's windows, block by block (bounded memory).
 
 The same windows as ``AudioClassifier.classify_file`` (the C++
-StreamClassifier): channels mapped as its AudioConverter maps them, the
-streaming Resampler, a window every ``hop_frames`` from frame 0, and the
-tail not covered by a full window zero-padded to one (``pad_last``).
+StreamClassifier): converted by the C++ AudioConverter it uses, a window
+every ``hop_frames`` from frame 0, and the tail not covered by a full
+window zero-padded to one (``pad_last``).
 """
 
 from __future__ import annotations
@@ -74,73 +74,6 @@ class Window:
     samples: np.ndarray  # float32 (window_frames, channels)
 
 
-class _Converter:
-    """Channel mapping and resampling exactly as the C++ AudioConverter does them."""
-
-    def __init__(
-        self,
-        rate: int,
-        channels: int,
-        model: _core.AudioFormat,
-        channel: int | None,
-        resample: bool,
-        resampler: str,
-    ) -> None:
-        self.channels, self.model_channels, self.channel = channels, model.channels, channel
-        if channel is not None and not 0 <= channel < channels:
-            raise ValueError(
-                f"channel: {channel} is not a channel of the audio (it has {channels})"
-            )
-        if channels != model.channels and channel is None and 1 not in (channels, model.channels):
-            raise ValueError(
-                f"audio has {channels} channels and the model takes {model.channels}: "
-                "give channel= to take one"
-            )
-        self.resampler = None
-        if rate != model.sample_rate:
-            if not resample:
-                raise ValueError(
-                    f"audio is at {rate} Hz and the model takes {model.sample_rate} Hz; "
-                    "resampling is off"
-                )
-            self.resampler = _core.Resampler(
-                rate, model.sample_rate, model.channels, profile=resampler
-            )
-
-    def _map(self, block: np.ndarray) -> np.ndarray:
-        if not np.isfinite(block).all():
-            bad = int(np.argwhere(~np.isfinite(block))[0][0])
-            raise ValueError(f"audio sample {bad} of a block is NaN or infinite")
-        if self.channels == self.model_channels:
-            return block
-        if self.channel is not None:
-            mapped = block[:, self.channel : self.channel + 1]
-        elif self.model_channels == 1:
-            # float32 sums in channel order, then * (1/n): the C++ result bit for bit.
-            total = block[:, 0].copy()
-            for c in range(1, self.channels):
-                total += block[:, c]
-            mapped = (total * np.float32(1.0 / self.channels))[:, None]
-        else:
-            mapped = block[:, :1]
-        return np.ascontiguousarray(np.repeat(mapped, self.model_channels, axis=1))
-
-    def process(self, block: np.ndarray) -> np.ndarray:
-        block = np.asarray(block, dtype=np.float32)
-        if block.ndim != 2 or block.shape[1] != self.channels:
-            block = block.reshape(len(block), self.channels)
-        mapped = self._map(block)
-        if self.resampler is None:
-            return mapped
-        out = self.resampler.process(mapped if self.model_channels > 1 else mapped[:, 0])
-        return out.reshape(-1, self.model_channels)
-
-    def flush(self) -> np.ndarray:
-        if self.resampler is None:
-            return np.zeros((0, self.model_channels), np.float32)
-        return self.resampler.flush().reshape(-1, self.model_channels)
-
-
 def windows(
     blocks: Iterable[np.ndarray],
     rate: int,
@@ -155,7 +88,10 @@ def windows(
     resampler: str = "hq",
 ) -> Iterator[Window]:
     """The windows of audio arriving in ``blocks``, in time order."""
-    converter = _Converter(rate, channels, model, channel, resample, resampler)
+    # The C++ converter: the same conversion as classify's StreamClassifier.
+    converter = _core.AudioConverter(
+        rate, channels, model, channel=channel, allow_resampling=resample, resampler=resampler
+    )
     hop = hop or window_frames
     pending = np.zeros((0, model.channels), np.float32)
     pending_start = next_start = index = 0

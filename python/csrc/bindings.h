@@ -32,6 +32,7 @@ void BindAudioEmbedder(pybind11::module_& m);
 void BindResampler(pybind11::module_& m);
 void BindStreamClassifier(pybind11::module_& m);
 void BindModelRewriter(pybind11::module_& m);
+void BindAudioConverter(pybind11::module_& m);
 
 // A float32 view of a numpy array of audio frames: 1-D (one channel) or 2-D
 // (frames, channels), C-contiguous. Throws ValueError naming `argument` when

@@ -99,4 +99,5 @@ PYBIND11_MODULE(_core, m) {
   audioclf::python::BindResampler(m);
   audioclf::python::BindStreamClassifier(m);
   audioclf::python::BindModelRewriter(m);
+  audioclf::python::BindAudioConverter(m);
 }
