@@ -26,6 +26,7 @@ constexpr size_t kMaxTableFloats = size_t{1} << 20;  // 4 MB of coefficients
 constexpr uint64_t kMaxTablePhases = 4096;
 constexpr uint32_t kMaxDownsampling = 1024;
 constexpr size_t kChunkFrames = size_t{1} << 16;
+constexpr double kPi = 3.14159265358979323846;
 // Bound on |seeked - whole| for libsoxr segments of input in [-1, 1]
 // (measured <= 1.1e-6; SeekedSoxrStreamMatchesWholeStream).
 constexpr float kSoxrSeekMaxError = 2e-6f;
@@ -156,78 +157,99 @@ Resampler::Resampler(uint32_t input_rate, uint32_t output_rate,
 
   // The table can hold a million coefficients; each used to cost a Bessel
   // series with a division per term and a sin (0.25 s for a coprime pair).
-  // Now: I0(beta * sqrt(y)) = sum_k a_k y^k with a_k = (beta^2/4)^k / (k!)^2
-  // is a polynomial in y = 1 - u^2 (Horner, no division); sin(pi * x) for
-  // the taps of a row, x = x0 - i * 2c, comes from sin/cos of x0 and of
-  // i * 2c (one table for all rows); and row Q - f mirrors row f (h is
-  // even). Values agree with the direct formula to ~1e-16.
-  std::vector<double> series{1.0};
+  // Now rows are built when an output first needs them (a short stream or a
+  // segment touches few; see Row), and cheaply: I0(beta * sqrt(y)) =
+  // sum_k a_k y^k with a_k = (beta^2/4)^k / (k!)^2 is a polynomial in
+  // y = 1 - u^2 (Horner, no division); sin(pi * x) for the taps of a row,
+  // x = x0 - i * 2c, comes from sin/cos of x0 and of i * 2c (one table for
+  // all rows); and row Q - f mirrors row f (h is even). Values agree with
+  // the direct formula to ~1e-16.
+  design_.mediapipe = mediapipe;
+  design_.cutoff = cutoff;
+  design_.radius = radius;
+  design_.series.assign(1, 1.0);
   const double quarter_beta2 = beta * beta / 4.0;
-  for (int k = 1; k < 500 && series.back() >= 1e-18; ++k) {
-    series.push_back(series.back() * quarter_beta2 / (static_cast<double>(k) * k));
+  for (int k = 1; k < 500 && design_.series.back() >= 1e-18; ++k) {
+    design_.series.push_back(design_.series.back() * quarter_beta2 /
+                             (static_cast<double>(k) * k));
   }
-  const double i0_beta = BesselI0(beta);
-  const double pi = 3.14159265358979323846;
-  const double step = pi * 2.0 * cutoff;  // the sin argument's step per tap
-  std::vector<double> sin_step(taps_), cos_step(taps_);
+  design_.i0_beta = BesselI0(beta);
+  const double step = kPi * 2.0 * cutoff;  // the sin argument's step per tap
+  design_.sin_step.resize(taps_);
+  design_.cos_step.resize(taps_);
   for (size_t i = 0; i < taps_; ++i) {
-    sin_step[i] = std::sin(step * static_cast<double>(i));
-    cos_step[i] = std::cos(step * static_cast<double>(i));
+    design_.sin_step[i] = std::sin(step * static_cast<double>(i));
+    design_.cos_step[i] = std::cos(step * static_cast<double>(i));
   }
-  coeffs_.resize(rows_ * taps_);
-  std::vector<double> row(taps_), sinc(taps_), y(taps_);
-  const size_t terms = series.size();
-  for (size_t r = 0; r < rows_; ++r) {
-    // Row Q - r is row r reversed: t -> -t (rows 1..Q-1 of an exact table,
-    // 0..Q of an interpolated one).
-    const uint64_t mirror = table_phases_ - r;
-    if (r > 0 && mirror < r) {
-      const float* src = coeffs_.data() + mirror * taps_;
-      float* dst = coeffs_.data() + r * taps_;
-      for (size_t i = 0; i < taps_; ++i) dst[i] = src[taps_ - 1 - i];
-      continue;
-    }
-    const double f = static_cast<double>(r) / static_cast<double>(table_phases_);
-    const double t0 = f + static_cast<double>(half_) - 1.0;
-    const double sin0 = std::sin(pi * 2.0 * cutoff * t0);
-    const double cos0 = std::cos(pi * 2.0 * cutoff * t0);
-    // Pass 1: y and sinc per tap (y = 0 outside the window's support);
-    // pass 2: the window polynomial, term by term over all taps, so that
-    // the taps' Horner steps pipeline (and vectorize) instead of waiting
-    // on each other.
-    for (size_t i = 0; i < taps_; ++i) {
-      // Tap i multiplies input frame n - half_ + 1 + i for an output at n + f.
-      const double t = t0 - static_cast<double>(i);
-      const double u = t / radius;
-      const bool inside = mediapipe ? std::fabs(u) < 1.0 : std::fabs(u) <= 1.0;
-      const double x = 2.0 * cutoff * t;
-      // sin(pi * x) = sin(pi * 2c * t0 - i * step)
-      const double sine = sin0 * cos_step[i] - cos0 * sin_step[i];
-      sinc[i] = !inside ? 0.0 : x == 0.0 ? 1.0 : sine / (pi * x);
-      y[i] = inside ? 1.0 - u * u : 0.0;
-      row[i] = series[terms - 1];
-    }
-    for (size_t k = terms - 1; k-- > 0;) {
-      const double a = series[k];
-      for (size_t i = 0; i < taps_; ++i) row[i] = row[i] * y[i] + a;
-    }
-    double sum = 0.0;
-    for (size_t i = 0; i < taps_; ++i) {
-      row[i] = 2.0 * cutoff * sinc[i] * row[i] / i0_beta;
-      sum += row[i];
-    }
-    // kKaiser: unit DC gain for every phase, so a constant input stays
-    // constant. kMediaPipe keeps the formula's gain (0.99862 for 48 kHz ->
-    // 16 kHz; 0.9968 to 0.9998 across the phases when upsampling): that
-    // reproduces MediaPipe's YAMNet scores exactly on speech_48k.wav's
-    // windows 2-5, while per-phase renormalization moved two of them (the
-    // tail's top score 0.332 -> 0.262; tests/python/test_resampler.py).
-    const double scale = mediapipe ? 1.0 : 1.0 / sum;
-    for (size_t i = 0; i < taps_; ++i) {
-      coeffs_[r * taps_ + i] = static_cast<float>(row[i] * scale);
-    }
-  }
+  design_.scratch.resize(3 * taps_);
+  // Uninitialized: pages of rows never used are never touched.
+  coeffs_.reset(new float[rows_ * taps_]);
+  row_ready_.assign(rows_, 0);
   history_.assign(2 * taps_ * channels_, 0.0f);
+}
+
+const float* Resampler::Row(size_t r) {
+  float* dst = coeffs_.get() + r * taps_;
+  if (row_ready_[r]) return dst;
+  // Row Q - r is row r reversed: t -> -t (rows 1..Q-1 of an exact table,
+  // 0..Q of an interpolated one). Always the upper half from the lower, so
+  // the values do not depend on which row a stream needed first.
+  const uint64_t mirror = table_phases_ - r;
+  if (r > 0 && mirror < r) {
+    const float* src = Row(static_cast<size_t>(mirror));
+    for (size_t i = 0; i < taps_; ++i) dst[i] = src[taps_ - 1 - i];
+  } else {
+    BuildRow(r, dst);
+  }
+  row_ready_[r] = 1;
+  return dst;
+}
+
+void Resampler::BuildRow(size_t r, float* dst) {
+  const Design& d = design_;
+  const double cutoff = d.cutoff, radius = d.radius;
+  const double* series = d.series.data();
+  const size_t terms = d.series.size();
+  double* row = design_.scratch.data();
+  double* sinc = row + taps_;
+  double* y = sinc + taps_;
+  const double f = static_cast<double>(r) / static_cast<double>(table_phases_);
+  const double t0 = f + static_cast<double>(half_) - 1.0;
+  const double sin0 = std::sin(kPi * 2.0 * cutoff * t0);
+  const double cos0 = std::cos(kPi * 2.0 * cutoff * t0);
+  // Pass 1: y and sinc per tap (y = 0 outside the window's support);
+  // pass 2: the window polynomial, term by term over all taps, so that the
+  // taps' Horner steps pipeline (and vectorize) instead of waiting on each
+  // other.
+  for (size_t i = 0; i < taps_; ++i) {
+    // Tap i multiplies input frame n - half_ + 1 + i for an output at n + f.
+    const double t = t0 - static_cast<double>(i);
+    const double u = t / radius;
+    const bool inside = d.mediapipe ? std::fabs(u) < 1.0 : std::fabs(u) <= 1.0;
+    const double x = 2.0 * cutoff * t;
+    // sin(pi * x) = sin(pi * 2c * t0 - i * step)
+    const double sine = sin0 * d.cos_step[i] - cos0 * d.sin_step[i];
+    sinc[i] = !inside ? 0.0 : x == 0.0 ? 1.0 : sine / (kPi * x);
+    y[i] = inside ? 1.0 - u * u : 0.0;
+    row[i] = series[terms - 1];
+  }
+  for (size_t k = terms - 1; k-- > 0;) {
+    const double a = series[k];
+    for (size_t i = 0; i < taps_; ++i) row[i] = row[i] * y[i] + a;
+  }
+  double sum = 0.0;
+  for (size_t i = 0; i < taps_; ++i) {
+    row[i] = 2.0 * cutoff * sinc[i] * row[i] / d.i0_beta;
+    sum += row[i];
+  }
+  // kKaiser: unit DC gain for every phase, so a constant input stays
+  // constant. kMediaPipe keeps the formula's gain (0.99862 for 48 kHz ->
+  // 16 kHz; 0.9968 to 0.9998 across the phases when upsampling): that
+  // reproduces MediaPipe's YAMNet scores exactly on speech_48k.wav's
+  // windows 2-5, while per-phase renormalization moved two of them (the
+  // tail's top score 0.332 -> 0.262; tests/python/test_resampler.py).
+  const double scale = d.mediapipe ? 1.0 : 1.0 / sum;
+  for (size_t i = 0; i < taps_; ++i) dst[i] = static_cast<float>(row[i] * scale);
 }
 
 void Resampler::Reset() {
@@ -240,10 +262,10 @@ void Resampler::Reset() {
   consumed_ = emitted_ = next_center_ = next_phase_ = 0;
 }
 
-void Resampler::ComputeFrame(float* dst) const {
+void Resampler::ComputeFrame(float* dst) {
   const size_t history_stride = 2 * taps_;
   if (!interpolate_) {
-    const float* row = coeffs_.data() + next_phase_ * taps_;
+    const float* row = Row(static_cast<size_t>(next_phase_));
     for (uint32_t c = 0; c < channels_; ++c) {
       dst[c] = Dot(row, history_.data() + c * history_stride + pos_, taps_);
     }
@@ -254,8 +276,8 @@ void Resampler::ComputeFrame(float* dst) const {
   const uint64_t r = scaled / up_;
   const float frac = static_cast<float>(static_cast<double>(scaled % up_) /
                                         static_cast<double>(up_));
-  const float* row0 = coeffs_.data() + r * taps_;
-  const float* row1 = row0 + taps_;
+  const float* row0 = Row(static_cast<size_t>(r));
+  const float* row1 = Row(static_cast<size_t>(r + 1));
   for (uint32_t c = 0; c < channels_; ++c) {
     const float* h = history_.data() + c * history_stride + pos_;
     const float y0 = Dot(row0, h, taps_);

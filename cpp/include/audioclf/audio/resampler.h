@@ -35,7 +35,9 @@
 // at 0.4 * min rate). Taps cover |d| < R: 2 * (floor(R) + 1) rounded up to
 // a multiple of 16 (32 for 48 kHz -> 16 kHz, 16 when upsampling).
 //
-// Memory (kKaiser, kMediaPipe): the coefficient table is bounded by 4 MB.
+// Memory (kKaiser, kMediaPipe): the coefficient table is bounded by 4 MB,
+// and its rows are built when first needed (construction is O(taps); a
+// short stream or a segment builds only the phases it uses).
 // The rate ratio is reduced to L/M by their gcd; when L phases of the filter
 // fit in 4 MB the table holds them exactly, otherwise it holds a
 // power-of-two number of phases (at most 4096) and coefficients are linearly
@@ -138,7 +140,11 @@ class Resampler {
   // to stream output frame `limit`, at dst; returns how many.
   size_t PushFrame(const float* frame, float* dst, uint64_t limit);
   // The output frame for the current history and phase.
-  void ComputeFrame(float* dst) const;
+  void ComputeFrame(float* dst);
+  // Table row r, built on first use (rows are pure functions of r, so a
+  // stream's output does not depend on which rows were built before).
+  const float* Row(size_t r);
+  void BuildRow(size_t r, float* dst);
   // libsoxr (soxr_resampler.cc): create, feed, end, forget, free.
   void SoxrCreate();
   void SoxrProcess(const float* input, size_t frames, std::vector<float>* out);
@@ -157,7 +163,18 @@ class Resampler {
   size_t rows_ = 0;
   bool interpolate_ = false;
   uint64_t table_phases_ = 0;  // phases per input frame in the table
-  std::vector<float> coeffs_;  // rows_ x taps_, each row reversed in time
+  // What building a row needs (kKaiser, kMediaPipe).
+  struct Design {
+    std::vector<double> series;    // the window's polynomial in 1 - u^2
+    std::vector<double> sin_step;  // sin(i * 2 pi c), i < taps_
+    std::vector<double> cos_step;
+    std::vector<double> scratch;   // 3 * taps_
+    double cutoff = 0.0, radius = 1.0, i0_beta = 1.0;
+    bool mediapipe = false;
+  };
+  Design design_;
+  std::unique_ptr<float[]> coeffs_;  // rows_ x taps_, each row reversed in time
+  std::vector<uint8_t> row_ready_;
 
   // Per channel, 2 * taps_ floats: each sample is written twice, T apart,
   // so the latest T samples are always contiguous at [pos_, pos_ + T).
