@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <dirent.h>
 
 #include "test_harness.h"
 
@@ -310,6 +313,57 @@ TEST_CASE(SeekedStreamEqualsWholeStream) {
         }
       }
     }
+  }
+}
+
+namespace {
+// Threads of this process (Linux: /proc/self/task), 0 if unknown.
+size_t ThreadCount() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return 0;
+  size_t n = 0;
+  while (dirent* entry = readdir(dir)) n += entry->d_name[0] != '.';
+  closedir(dir);
+  return n;
+}
+}  // namespace
+
+// libsoxr runs on the caller's thread (runtime spec: 1 thread), even with
+// many channels, where it could otherwise use OpenMP.
+TEST_CASE(SoxrRunsOnTheCallersThread) {
+  const size_t before = ThreadCount();
+  Resampler r(44100, 16000, 8);
+  std::vector<float> in = Noise(8 * 44100, 4), out;
+  r.Process(in.data(), 44100, &out);
+  r.Flush(&out);
+  CHECK_EQ(out.size(), 8u * 16000u);
+  if (before > 0) CHECK_EQ(ThreadCount(), before);
+}
+
+// Resamplers on several threads at once (as the stream classifier's
+// converters run), each used by one thread: the same output as alone. Run
+// under TSan by tests/python/test_cpp_suite.py.
+TEST_CASE(ResamplersOnSeveralThreads) {
+  for (ResamplerProfile profile : {ResamplerProfile::kHighQuality, ResamplerProfile::kKaiser}) {
+    const RatePair p{44100, 16000};
+    std::vector<float> in = Noise(2 * 30000, 8);
+    const std::vector<float> want = OneShot(p, 2, in, profile);
+    std::vector<std::vector<float>> got(4);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < got.size(); ++t) {
+      threads.emplace_back([&, t] {
+        Resampler r(p.in, p.out, 2, profile);
+        for (int round = 0; round < 2; ++round) {
+          got[t].clear();
+          for (size_t at = 0; at < 30000; at += 1000) {
+            r.Process(in.data() + 2 * at, 1000, &got[t]);
+          }
+          r.Flush(&got[t]);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (const std::vector<float>& out : got) CHECK(out == want);
   }
 }
 
