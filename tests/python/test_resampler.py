@@ -211,7 +211,9 @@ def test_bad_arguments() -> None:
         Resampler(16000, 8000, 0)
     with pytest.raises(ValueError, match="downsampling"):
         Resampler(2_000_000, 1000)
-    with pytest.raises(ValueError, match="profile: expected 'hq', 'kaiser' or 'mediapipe', got 'soxr'"):
+    with pytest.raises(
+        ValueError, match="profile: expected 'hq', 'kaiser' or 'mediapipe', got 'soxr'"
+    ):
         Resampler(48000, 16000, profile="soxr")
     with pytest.raises(TypeError):
         Resampler(48000, 16000, 1, "mediapipe")  # profile is keyword-only
