@@ -1,5 +1,6 @@
 // PCM conversion and resampling with fuzzed parameters: sample format,
-// channels (1..8), rates (1 Hz..384 kHz, both profiles) and block sizes.
+// channels (1..8), rates (1 Hz..384 kHz), profile ("hq": libsoxr when built
+// with it; "kaiser": the in-house filter; "mediapipe") and block sizes.
 // Checks what the headers promise: integer PCM converts into [-1, 1], the
 // output of bounded input is finite, and a stream yields
 // ceil(frames * output_rate / input_rate) frames.
@@ -54,8 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
   const uint32_t input_rate = rate();
   const uint32_t output_rate = rate();
-  const auto profile = in.ConsumeBool() ? ResamplerProfile::kMediaPipe
-                                        : ResamplerProfile::kHighQuality;
+  static const ResamplerProfile kProfiles[] = {
+      ResamplerProfile::kHighQuality, ResamplerProfile::kKaiser, ResamplerProfile::kMediaPipe};
+  const ResamplerProfile profile = kProfiles[in.ConsumeIntegralInRange<size_t>(0, 2)];
   const size_t block = in.ConsumeIntegralInRange<size_t>(1, 4096);
   std::vector<uint8_t> bytes = in.ConsumeBytes<uint8_t>(kMaxInputBytes);
 

@@ -266,6 +266,7 @@ class EmbeddingResult:
     def embeddings(self) -> list[Embedding]: ...
 
 def cosine_similarity(u: FeatureVector, v: FeatureVector) -> float: ...
+def resampler_backend() -> str: ...  # what profile="hq" runs: "soxr" | "kaiser"
 
 class AudioEmbedderOptions:
     base_options: BaseOptions
@@ -307,7 +308,7 @@ class Resampler:
         output_rate: int,
         channels: int = 1,
         *,
-        profile: str = "hq",  # "hq" | "mediapipe"
+        profile: str = "hq",  # "hq" | "kaiser" | "mediapipe"
     ) -> None: ...
     @property
     def input_rate(self) -> int: ...
@@ -316,7 +317,9 @@ class Resampler:
     @property
     def channels(self) -> int: ...
     @property
-    def profile(self) -> str: ...  # "hq" | "mediapipe"
+    def profile(self) -> str: ...  # "hq" | "kaiser" | "mediapipe"
+    @property
+    def backend(self) -> str: ...  # "soxr" | "kaiser" | "mediapipe"
     def process(self, array: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]: ...
     def flush(self) -> npt.NDArray[np.float32]: ...
     def reset(self) -> None: ...

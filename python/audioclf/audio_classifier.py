@@ -136,7 +136,8 @@ class AudioClassifier:
         more channels than the model is averaged, or ``channel`` is taken.
         With ``resample=False`` a rate other than the model's is an error;
         ``resampler="mediapipe"`` uses MediaPipe's gentler filter instead of
-        the default high-quality one (for results comparable with MediaPipe).
+        the default high-quality one ("hq": libsoxr when built with it, else
+        "kaiser", the in-house filter), for results comparable with MediaPipe.
         """
         native = self._classifier()
         rate = native.required_audio_format.sample_rate if sample_rate is None else sample_rate

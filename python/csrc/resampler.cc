@@ -61,13 +61,15 @@ void BindResampler(py::module_& m) {
   py::class_<PyResampler>(
       m, "Resampler",
       "Streaming band-limited sample-rate conversion of float32 audio.\n\n"
-      "Polyphase windowed-sinc (Kaiser). profile=\"hq\" (default): flat\n"
-      "within 0.1 dB up to 0.45 x the lower rate, >= 80 dB stopband from\n"
-      "0.5 x the lower rate. profile=\"mediapipe\": the gentler kernel\n"
-      "MediaPipe's audio tasks resample with (cutoff 0.9 x the lower\n"
-      "Nyquist, Kaiser beta 5.658, radius 5), to match their scores.\n"
-      "Either way the output is time-aligned with the input, and feeding a\n"
-      "signal in blocks of any sizes gives exactly the output of one call.")
+      "profile=\"hq\" (default): libsoxr's HQ when the build has it\n"
+      "(see resampler_backend()), else the \"kaiser\" filter. \"kaiser\":\n"
+      "the in-house polyphase windowed-sinc, flat within 0.1 dB up to\n"
+      "0.45 x the lower rate, >= 80 dB stopband from 0.5 x the lower rate.\n"
+      "\"mediapipe\": the gentler kernel MediaPipe's audio tasks resample\n"
+      "with (cutoff 0.9 x the lower Nyquist, Kaiser beta 5.658, radius 5),\n"
+      "to match their scores. Every way the output is time-aligned with the\n"
+      "input, and feeding a signal in blocks of any sizes gives exactly the\n"
+      "output of one call.")
       .def(py::init([](int64_t input_rate, int64_t output_rate, int64_t channels,
                        const std::string& profile) {
              return std::make_unique<PyResampler>(
@@ -88,6 +90,9 @@ void BindResampler(py::module_& m) {
                              [](PyResampler& self) {
                                return ResamplerProfileName(self.resampler.profile());
                              })
+      .def_property_readonly(
+          "backend", [](PyResampler& self) { return self.resampler.backend(); },
+          "The filter this instance runs: \"soxr\", \"kaiser\" or \"mediapipe\".")
       .def(
           "process",
           [](PyResampler& self, const py::buffer& array) {
@@ -144,6 +149,9 @@ void BindResampler(py::module_& m) {
                ", channels=" + std::to_string(self.resampler.channels()) +
                ", profile='" + ResamplerProfileName(self.resampler.profile()) + "')";
       });
+  m.def(
+      "resampler_backend", [] { return HighQualityBackend(); },
+      "What profile=\"hq\" runs in this build: \"soxr\" (libsoxr) or \"kaiser\".");
 }
 
 }  // namespace python

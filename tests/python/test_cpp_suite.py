@@ -24,7 +24,7 @@ VARIANTS = {
     "tsan": ["-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DAUDIOCLF_SANITIZE=thread"],
 }
 # ctest -R filter and build targets per variant (None: everything).
-ONLY = {"tsan": ["test_ring_buffer", "test_audio_converter"]}
+ONLY = {"tsan": ["test_ring_buffer", "test_audio_converter", "test_resampler"]}
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None) -> str:

@@ -243,7 +243,9 @@ def test_bad_options_are_value_errors() -> None:
         )
     with pytest.raises(ValueError, match="running_mode: expected"):
         audio.AudioClassifier.create_from_options(_options(model, running_mode="AUDIO_STREAM"))
-    with pytest.raises(ValueError, match="resampler: expected 'mediapipe' or 'hq', got 'soxr'"):
+    with pytest.raises(
+        ValueError, match="resampler: expected 'mediapipe', 'hq' or 'kaiser', got 'soxr'"
+    ):
         audio.AudioClassifier.create_from_options(_options(model, resampler="soxr"))
     with pytest.raises(ValueError, match="model"):  # not a TFLite model: the core's error
         audio.AudioClassifier.create_from_options(

@@ -180,10 +180,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--resampler",
-        choices=("hq", "mediapipe"),
+        choices=("hq", "kaiser", "mediapipe"),
         default="hq",
-        help="filter for audio at another rate than the model's: hq (flat to 0.45 of the "
-        "lower rate, >= 80 dB stopband; default) or mediapipe (MediaPipe's, for its results)",
+        help="filter for audio at another rate than the model's: hq (libsoxr's HQ when built "
+        "with it, else kaiser; default), kaiser (in-house: flat to 0.45 of the lower rate, "
+        ">= 80 dB stopband) or mediapipe (MediaPipe's, for its results)",
     )
     classify.add_argument(
         "--workers",

@@ -23,7 +23,7 @@ from audioclf.mediapipe.audio.core.audio_task_running_mode import AudioTaskRunni
 from audioclf.mediapipe.components.containers.audio_data import AudioData
 
 _RunningMode = AudioTaskRunningMode
-_RESAMPLERS = ("mediapipe", "hq")
+_RESAMPLERS = ("mediapipe", "hq", "kaiser")
 
 
 class _Model(Protocol):
@@ -94,7 +94,9 @@ class BaseAudioTaskApi:
                 f"result_callback: expected a callable, got {type(result_callback).__name__}"
             )
         if resampler not in _RESAMPLERS:
-            raise ValueError(f"resampler: expected 'mediapipe' or 'hq', got {resampler!r}")
+            raise ValueError(
+                f"resampler: expected 'mediapipe', 'hq' or 'kaiser', got {resampler!r}"
+            )
 
     @staticmethod
     def _sample_rate(audio: AudioData) -> int:
