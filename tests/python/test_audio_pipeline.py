@@ -9,7 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from audioclf import AudioClassifier, AudioClassifierOptions, BaseOptions, ClassificationOptions
+from audioclf import (
+    AudioClassifier,
+    AudioClassifierOptions,
+    BaseOptions,
+    ClassificationOptions,
+    _core,
+)
 from conftest import DATA, shared_path
 from model_builder import Head, build_model
 
@@ -205,19 +211,27 @@ def test_iter_file_yields_the_same_windows_as_classify_file(tmp_path: Path) -> N
     ]
 
 
-def _same_windows(got, want) -> None:  # noqa: ANN001
+def _same_windows(got, want, tolerance: float = 0.0) -> None:  # noqa: ANN001
     assert [(w.index, w.start_frame, w.end_seconds) for w in got] == [
         (w.index, w.start_frame, w.end_seconds) for w in want
     ]
-    assert [scores(w.result) for w in got] == [scores(w.result) for w in want]
+    if tolerance == 0.0:
+        assert [scores(w.result) for w in got] == [scores(w.result) for w in want]
+        return
+    worst = max(
+        abs(scores(a.result)[k] - v) for a, b in zip(got, want) for k, v in scores(b.result).items()
+    )
+    assert worst <= tolerance
 
 
 @pytest.mark.parametrize(
     ("rate", "channels", "fmt", "resampler"),
     [
+        (44100, 2, "FLAC", "kaiser"),
         (44100, 2, "FLAC", "hq"),
         (48000, 1, "FLAC", "mediapipe"),
         (16000, 1, "AIFF", "hq"),
+        (22050, 2, "WAV", "kaiser"),
         (22050, 2, "WAV", "hq"),
     ],
 )
@@ -231,6 +245,9 @@ def test_files_split_across_workers_equal_one_pass(
     sf.write(path, audio, rate, format=fmt, subtype="PCM_16")
     classifier = tiny()
     one_pass = list(classifier.iter_file(path, hop=0.03, resampler=resampler))  # a StreamClassifier
+    # libsoxr's segments equal one pass to float rounding; the others exactly.
+    soxr = resampler == "hq" and rate != 16000 and _core.resampler_backend() == "soxr"
+    tolerance = 1e-5 if soxr else 0.0
     assert len(one_pass) > 1500
     for workers in (1, 2, 3):
         progress: list[tuple[int, int]] = []
@@ -241,13 +258,15 @@ def test_files_split_across_workers_equal_one_pass(
             workers=workers,
             progress=lambda done, total, seen=progress: seen.append((done, total)),
         )
-        _same_windows(got, one_pass)
+        _same_windows(got, one_pass, tolerance)
         assert progress[-1] == (len(audio), len(audio))
         assert all(done <= total for done, total in progress)
     # The clip in memory, split the same way, also equals one pass.
     clip = sf.read(path, dtype="float32", always_2d=True)[0]
     _same_windows(
-        classifier.classify_clip(clip, rate, hop=0.03, resampler=resampler, workers=2), one_pass
+        classifier.classify_clip(clip, rate, hop=0.03, resampler=resampler, workers=2),
+        one_pass,
+        tolerance,
     )
 
 

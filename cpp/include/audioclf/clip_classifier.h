@@ -3,10 +3,10 @@
 // worker thread reads, converts, resamples and classifies its own segments
 // with its own converter and model, so decoding and resampling scale with the
 // workers as inference does. A segment starts early enough for the
-// resampler's filter that its windows equal, bit for bit, those of one
-// sequential pass (Resampler::SeekFor); results are stitched in time order.
-// Audio that cannot be split (a live stream, a resampler without exact seek
-// points) goes through one StreamClassifier instead.
+// resampler's filter that its windows equal those of one sequential pass
+// (Resampler::SeekFor): bit for bit with the "kaiser" and "mediapipe"
+// filters and without resampling, to float rounding of the samples with
+// libsoxr ("hq" where the build has it). Results are stitched in time order.
 #ifndef AUDIOCLF_CLIP_CLASSIFIER_H_
 #define AUDIOCLF_CLIP_CLASSIFIER_H_
 
