@@ -326,8 +326,10 @@ def summarize(
             TARGET_FLAC_VS_MEDIAPIPE,
             ">=",
         ),
-        "YAMNet 16k WAV: 2 w / inference floor (2 w, from memory)": (
-            ratio("yamnet wav16 w2", "yamnet wav16 floor w2"),
+        # The floor's process also reads the whole file before timing starts,
+        # so this one compares the classify times.
+        "YAMNet 16k WAV: 2 w / inference floor (2 w, from memory; classify time)": (
+            ratio("yamnet wav16 w2", "yamnet wav16 floor w2", "x_real_time_classify"),
             TARGET_WAV_VS_FLOOR,
             ">=",
         ),
@@ -380,7 +382,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"{c['same_timestamps']}, same top classes {c['same_top_classes']}, "
             f"max score diff {c['max_score_diff']:.1e}"
         )
-    print("targets (whole-process wall time):")
+    print("targets (whole-process wall time unless marked):")
     for name, t in report["targets"].items():
         verdict = "SKIP" if t["holds"] is None else "PASS" if t["holds"] else "FAIL"
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
