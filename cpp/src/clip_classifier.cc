@@ -21,10 +21,6 @@ namespace {
 // resampler's pre-roll each).
 constexpr double kMinSegmentSeconds = 8.0;
 constexpr double kMaxSegmentSeconds = 300.0;
-// libsoxr's segments start its internal blocks afresh: their samples differ
-// from one pass by float rounding (measured <= 1.1e-6 for unit-amplitude
-// input, bound 2e-6); the in-house filters' are exact.
-constexpr float kMaxSeekError = 2e-6f;
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -285,6 +281,35 @@ class WavAudio : public SeekableAudio {
   mutable std::atomic<bool> first_taken_{false};
 };
 
+// One reader and converter on the calling thread feeding a StreamClassifier
+// whose workers - 1 threads classify: `workers` threads in all.
+std::vector<WindowResult> ClassifyInOnePass(const AudioClassifier& classifier,
+                                            const SeekableAudio& audio, StreamOptions options,
+                                            size_t workers, size_t block_frames,
+                                            const Progress& progress) {
+  options.workers = static_cast<int>(std::max<size_t>(1, workers - 1));
+  StreamClassifier stream(classifier, options);
+  std::unique_ptr<SeekableAudio::Reader> reader = audio.OpenReader();
+  const uint64_t total = audio.frames();
+  const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(float);
+  block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
+  for (uint64_t at = 0; at < total;) {
+    AudioView block =
+        reader->Read(at, static_cast<size_t>(std::min<uint64_t>(block_frames, total - at)));
+    if (block.frames == 0) {
+      ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
+                        std::to_string(total) + " it declares");
+    }
+    stream.Feed(block);
+    at += block.frames;
+    if (progress) progress(at, total);
+  }
+  stream.Finish();
+  std::vector<WindowResult> results;
+  while (auto result = stream.PopResult()) results.push_back(std::move(*result));
+  return results;
+}
+
 }  // namespace
 
 std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
@@ -301,8 +326,7 @@ std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
                         options.pad_last);
   if (plan.windows == 0) return {};
 
-  // Segments of whole windows; one segment when a seek point would change
-  // the samples by more than float rounding.
+  // Segments of whole windows, when every seek point is exact.
   const double rate = classifier.required_audio_format().sample_rate;
   const double seconds = static_cast<double>(plan.model_frames) / rate;
   const double target = std::clamp(seconds / static_cast<double>(4 * workers),
@@ -313,11 +337,12 @@ std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
   segment_windows = std::min(segment_windows, plan.windows);
   uint64_t segments = (plan.windows + segment_windows - 1) / segment_windows;
   for (uint64_t s = 1; s < segments; ++s) {
-    const Resampler::SeekPoint seek = probe.SeekFor(plan.start(s * segment_windows));
-    if (!seek.exact && !(seek.max_error <= kMaxSeekError)) {
-      segment_windows = plan.windows;
-      segments = 1;
-      break;
+    if (!probe.SeekFor(plan.start(s * segment_windows)).exact) {
+      // libsoxr restarts its internal blocks at a seek: rounding-level
+      // changes that a quantized model can amplify into visible score
+      // changes. Exact instead: this thread reads and converts in one pass,
+      // the others classify.
+      return ClassifyInOnePass(classifier, audio, options, workers, block_frames, progress);
     }
   }
 

@@ -14,7 +14,6 @@ from audioclf import (
     AudioClassifierOptions,
     BaseOptions,
     ClassificationOptions,
-    _core,
 )
 from conftest import DATA, shared_path
 from model_builder import Head, build_model
@@ -211,17 +210,11 @@ def test_iter_file_yields_the_same_windows_as_classify_file(tmp_path: Path) -> N
     ]
 
 
-def _same_windows(got, want, tolerance: float = 0.0) -> None:  # noqa: ANN001
+def _same_windows(got, want) -> None:  # noqa: ANN001
     assert [(w.index, w.start_frame, w.end_seconds) for w in got] == [
         (w.index, w.start_frame, w.end_seconds) for w in want
     ]
-    if tolerance == 0.0:
-        assert [scores(w.result) for w in got] == [scores(w.result) for w in want]
-        return
-    worst = max(
-        abs(scores(a.result)[k] - v) for a, b in zip(got, want) for k, v in scores(b.result).items()
-    )
-    assert worst <= tolerance
+    assert [scores(w.result) for w in got] == [scores(w.result) for w in want]
 
 
 @pytest.mark.parametrize(
@@ -245,9 +238,6 @@ def test_files_split_across_workers_equal_one_pass(
     sf.write(path, audio, rate, format=fmt, subtype="PCM_16")
     classifier = tiny()
     one_pass = list(classifier.iter_file(path, hop=0.03, resampler=resampler))  # a StreamClassifier
-    # libsoxr's segments equal one pass to float rounding; the others exactly.
-    soxr = resampler == "hq" and rate != 16000 and _core.resampler_backend() == "soxr"
-    tolerance = 1e-5 if soxr else 0.0
     assert len(one_pass) > 1500
     for workers in (1, 2, 3):
         progress: list[tuple[int, int]] = []
@@ -258,7 +248,7 @@ def test_files_split_across_workers_equal_one_pass(
             workers=workers,
             progress=lambda done, total, seen=progress: seen.append((done, total)),
         )
-        _same_windows(got, one_pass, tolerance)
+        _same_windows(got, one_pass)
         assert progress[-1] == (len(audio), len(audio))
         assert all(done <= total for done, total in progress)
     # The clip in memory, split the same way, also equals one pass.
@@ -266,7 +256,6 @@ def test_files_split_across_workers_equal_one_pass(
     _same_windows(
         classifier.classify_clip(clip, rate, hop=0.03, resampler=resampler, workers=2),
         one_pass,
-        tolerance,
     )
 
 

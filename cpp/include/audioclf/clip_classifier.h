@@ -3,10 +3,11 @@
 // worker thread reads, converts, resamples and classifies its own segments
 // with its own converter and model, so decoding and resampling scale with the
 // workers as inference does. A segment starts early enough for the
-// resampler's filter that its windows equal those of one sequential pass
-// (Resampler::SeekFor): bit for bit with the "kaiser" and "mediapipe"
-// filters and without resampling, to float rounding of the samples with
-// libsoxr ("hq" where the build has it). Results are stitched in time order.
+// resampler's filter that its windows equal, bit for bit, those of one
+// sequential pass (Resampler::SeekFor); results are stitched in time order.
+// Where seek points are not exact (libsoxr, "hq" where the build has it),
+// the calling thread reads and converts in one pass and the other workers
+// classify, so results never depend on the worker count.
 #ifndef AUDIOCLF_CLIP_CLASSIFIER_H_
 #define AUDIOCLF_CLIP_CLASSIFIER_H_
 
