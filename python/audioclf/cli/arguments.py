@@ -9,6 +9,9 @@ import argparse
 import math
 import os
 
+# The C++ resampler profiles (audioclf._core.Resampler, ParseResamplerProfile).
+RESAMPLERS = ("hq", "kaiser", "mediapipe")
+
 MAX_THREADS = 64
 MAX_SAMPLE_RATE = 768_000
 MAX_WORKERS = 4 * (os.cpu_count() or 1)

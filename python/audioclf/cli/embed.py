@@ -105,7 +105,7 @@ def add_embed_command(commands: Any) -> None:
     )
     embed.add_argument(
         "--resampler",
-        choices=("hq", "mediapipe"),
+        choices=arguments.RESAMPLERS,
         default="hq",
         help="filter for audio at another rate than the model's (as classify's; default hq)",
     )

@@ -180,7 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument(
         "--resampler",
-        choices=("hq", "kaiser", "mediapipe"),
+        choices=arguments.RESAMPLERS,
         default="hq",
         help="filter for audio at another rate than the model's: hq (libsoxr's HQ when built "
         "with it, else kaiser; default), kaiser (in-house: flat to 0.45 of the lower rate, "
