@@ -191,7 +191,8 @@ def _build_parser() -> argparse.ArgumentParser:
         type=arguments.workers,
         default=0,
         metavar="N",
-        help="models run in parallel (0: one per core, the default)",
+        help="threads, each with its own copy of the model, sharing the reading, resampling "
+        "and classifying of a file (0: one per core, the default)",
     )
     classify.add_argument(
         "--format",
