@@ -132,7 +132,8 @@ class AudioClassifier:
         ``hop`` (seconds) or ``overlap`` (seconds) set where windows start;
         by default they follow each other (hop = window, like MediaPipe).
         The last window is zero-padded unless ``pad_last`` is False.
-        ``workers`` models run in parallel (0: one per core). A clip with
+        ``workers`` threads (0: one per core) each classify a share of the
+        windows with their own copy of the model. A clip with
         more channels than the model is averaged, or ``channel`` is taken.
         With ``resample=False`` a rate other than the model's is an error;
         ``resampler="mediapipe"`` uses MediaPipe's gentler filter instead of
