@@ -291,8 +291,6 @@ std::vector<WindowResult> ClassifyInOnePass(const AudioClassifier& classifier,
   StreamClassifier stream(classifier, options);
   std::unique_ptr<SeekableAudio::Reader> reader = audio.OpenReader();
   const uint64_t total = audio.frames();
-  const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(float);
-  block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
   for (uint64_t at = 0; at < total;) {
     AudioView block =
         reader->Read(at, static_cast<size_t>(std::min<uint64_t>(block_frames, total - at)));
@@ -321,6 +319,9 @@ std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
   // Checks the conversion (rates, channel mapping) before any thread starts.
   AudioConverter probe(audio.sample_rate(), audio.channels(),
                        classifier.required_audio_format(), options.conversion);
+  // Each read stays within limits::kMaxReadBlockBytes as float32.
+  const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(float);
+  block_frames = std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes);
   const uint64_t hop = options.hop_frames != 0 ? options.hop_frames : classifier.window_frames();
   const WindowPlan plan(probe.OutputFrames(audio.frames()), classifier.window_frames(), hop,
                         options.pad_last);
@@ -346,9 +347,7 @@ std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
     }
   }
 
-  const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(float);
-  SegmentRun run(classifier, audio, options, plan, segment_windows, segments,
-                 std::clamp<size_t>(block_frames, 1, limits::kMaxReadBlockBytes / frame_bytes));
+  SegmentRun run(classifier, audio, options, plan, segment_windows, segments, block_frames);
   const size_t threads = static_cast<size_t>(std::min<uint64_t>(workers, segments));
   EngineLease engines(classifier, threads, options.threads_per_worker);
 
