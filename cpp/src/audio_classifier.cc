@@ -27,6 +27,7 @@ std::unique_ptr<AudioClassifier> AudioClassifier::CreateFromOptions(
 
   std::unique_ptr<AudioClassifier> classifier(new AudioClassifier());
   classifier->options_ = options;
+  classifier->pool_limit_ = 2 * std::max(1u, std::thread::hardware_concurrency());
   ModelDescription& description = classifier->description_;
   description.source = source;
   description.has_metadata = loaded.has_metadata;
@@ -178,11 +179,9 @@ std::vector<std::unique_ptr<CompiledModel>> AudioClassifier::TakeEngines(size_t 
 
 void AudioClassifier::ReturnEngines(std::vector<std::unique_ptr<CompiledModel>> engines,
                                     int num_threads) const {
-  // Bounded, so a burst of wide streams does not pin memory forever.
-  const size_t limit = 2 * std::max(1u, std::thread::hardware_concurrency());
   std::lock_guard<std::mutex> lock(pool_mutex_);
   for (auto& engine : engines) {
-    if (engine && pool_.size() < limit) pool_.emplace_back(PoolKey(num_threads), std::move(engine));
+    if (engine && pool_.size() < pool_limit_) pool_.emplace_back(PoolKey(num_threads), std::move(engine));
   }
 }
 

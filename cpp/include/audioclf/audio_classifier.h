@@ -104,6 +104,9 @@ class AudioClassifier {
   std::vector<size_t> output_order_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::pair<int, std::unique_ptr<CompiledModel>>> pool_;
+  // Bounded, so a burst of wide streams does not pin memory forever. Set
+  // once: hardware_concurrency() opens a sysfs file on every call.
+  size_t pool_limit_ = 2;
 };
 
 }  // namespace audioclf
