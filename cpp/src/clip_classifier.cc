@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "audioclf/audio/pcm_convert.h"
 #include "audioclf/audio/wav_reader.h"
 #include "audioclf/error.h"
 #include "audioclf/limits.h"
@@ -223,6 +224,7 @@ class ClipAudio : public SeekableAudio {
   std::unique_ptr<Reader> OpenReader() const override {
     return std::make_unique<ClipReader>(clip_);
   }
+  bool reads_are_views() const override { return true; }
 
  private:
   class ClipReader : public Reader {
@@ -281,26 +283,180 @@ class WavAudio : public SeekableAudio {
   mutable std::atomic<bool> first_taken_{false};
 };
 
-// One reader and converter on the calling thread feeding a StreamClassifier
-// whose workers - 1 threads classify: `workers` threads in all.
+// Copies a view's samples, interleaved and in their own format, to *out.
+AudioView CopyInterleaved(const AudioView& view, std::vector<unsigned char>* out) {
+  const size_t sample = BytesPerSample(view.format);
+  const size_t frame = sample * view.channels;
+  out->resize(view.frames * frame);
+  const auto* src = static_cast<const unsigned char*>(view.data);
+  if (view.is_interleaved()) {
+    if (!out->empty()) std::memcpy(out->data(), src, out->size());
+  } else {
+    unsigned char* dst = out->data();
+    for (size_t f = 0; f < view.frames; ++f) {
+      const unsigned char* at = src + static_cast<ptrdiff_t>(f) * view.frame_stride;
+      for (uint32_t c = 0; c < view.channels; ++c, dst += sample) {
+        std::memcpy(dst, at + static_cast<ptrdiff_t>(c) * view.channel_stride, sample);
+      }
+    }
+  }
+  return AudioView::Interleaved(out->data(), view.format, view.frames, view.channels);
+}
+
+// Decoding ahead on `decoders` threads, each with its own reader: chunk c is
+// read by decoder c % decoders into its slot, and handed over in order.
+// Only the resampler must see the audio in one pass; decoding need not.
+class ReadAhead {
+ public:
+  ReadAhead(const SeekableAudio& audio, size_t decoders, uint64_t chunk_frames,
+            size_t block_frames)
+      : audio_(audio), total_(audio.frames()), chunk_(chunk_frames), block_(block_frames),
+        chunks_((total_ + chunk_ - 1) / chunk_), slots_(decoders) {
+    for (size_t d = 0; d < decoders; ++d) threads_.emplace_back(&ReadAhead::Decode, this, d);
+  }
+  ~ReadAhead() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  uint64_t chunks() const { return chunks_; }
+
+  // Chunk c (in order), valid until Release(c); rethrows a decoder's error.
+  AudioView Take(uint64_t c) {
+    Slot& slot = slots_[c % slots_.size()];
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return error_ || slot.ready_chunk == c; });
+    if (error_) std::rethrow_exception(error_);
+    return slot.view;
+  }
+  void Release(uint64_t c) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      slots_[c % slots_.size()].ready_chunk = kNone;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  static constexpr uint64_t kNone = UINT64_MAX;
+  struct Slot {
+    std::vector<unsigned char> bytes;
+    AudioView view;
+    uint64_t ready_chunk = kNone;
+  };
+
+  void Decode(size_t d) {
+    try {
+      std::unique_ptr<SeekableAudio::Reader> reader = audio_.OpenReader();
+      Slot& slot = slots_[d];
+      std::vector<unsigned char> block;
+      for (uint64_t c = d; c < chunks_; c += slots_.size()) {
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          changed_.wait(lock, [&] { return stopping_ || slot.ready_chunk == kNone; });
+          if (stopping_) return;
+        }
+        const uint64_t begin = c * chunk_;
+        const uint64_t end = std::min(total_, begin + chunk_);
+        AudioView first;
+        for (uint64_t at = begin; at < end;) {
+          const AudioView got =
+              reader->Read(at, static_cast<size_t>(std::min<uint64_t>(block_, end - at)));
+          if (got.frames == 0) {
+            ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
+                              std::to_string(total_) + " it declares");
+          }
+          const AudioView copied = CopyInterleaved(got, &block);
+          if (at == begin) {
+            first = copied;
+            slot.bytes.clear();
+            slot.bytes.reserve(static_cast<size_t>(end - begin) * (block.size() / got.frames));
+          }
+          slot.bytes.insert(slot.bytes.end(), block.begin(), block.end());
+          at += got.frames;
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (stopping_) return;
+          }
+        }
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          slot.view = AudioView::Interleaved(slot.bytes.data(), first.format,
+                                             static_cast<size_t>(end - begin), first.channels);
+          slot.ready_chunk = c;
+        }
+        changed_.notify_all();
+      }
+    } catch (...) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      changed_.notify_all();
+    }
+  }
+
+  const SeekableAudio& audio_;
+  const uint64_t total_;
+  const uint64_t chunk_;
+  const size_t block_;
+  const uint64_t chunks_;
+  std::vector<Slot> slots_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  std::vector<std::thread> threads_;  // last: joined before the rest goes
+};
+
+// The calling thread converts and resamples in one pass and feeds a
+// StreamClassifier whose `workers` threads classify. Decoding runs ahead on
+// `workers` threads of its own when reads cost more than a view.
 std::vector<WindowResult> ClassifyInOnePass(const AudioClassifier& classifier,
                                             const SeekableAudio& audio, StreamOptions options,
                                             size_t workers, size_t block_frames,
                                             const Progress& progress) {
-  options.workers = static_cast<int>(std::max<size_t>(1, workers - 1));
+  options.workers = static_cast<int>(workers);
+  // About 4 MiB of windows, so the converter can run ahead of the workers.
+  const size_t window_bytes = classifier.window_frames() *
+                              classifier.required_audio_format().channels * sizeof(float);
+  options.queued_windows = std::clamp<size_t>((size_t{4} << 20) / window_bytes, 2 * workers,
+                                              16 * workers);
   StreamClassifier stream(classifier, options);
-  std::unique_ptr<SeekableAudio::Reader> reader = audio.OpenReader();
   const uint64_t total = audio.frames();
-  for (uint64_t at = 0; at < total;) {
-    AudioView block =
-        reader->Read(at, static_cast<size_t>(std::min<uint64_t>(block_frames, total - at)));
-    if (block.frames == 0) {
-      ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
+  auto feed = [&](const AudioView& view, uint64_t at) {
+    // In blocks, so the workers get windows while the rest converts.
+    for (size_t done = 0; done < view.frames;) {
+      AudioView piece = view;
+      piece.data = static_cast<const unsigned char*>(view.data) +
+                   static_cast<ptrdiff_t>(done) * view.frame_stride;
+      piece.frames = std::min(block_frames, view.frames - done);
+      stream.Feed(piece);
+      done += piece.frames;
+      if (progress) progress(at + done, total);
+    }
+  };
+  if (audio.reads_are_views()) {
+    std::unique_ptr<SeekableAudio::Reader> reader = audio.OpenReader();
+    const AudioView all = reader->Read(0, static_cast<size_t>(total));
+    if (all.frames != total) {
+      ThrowRuntimeError("audio ended at frame " + std::to_string(all.frames) + " of the " +
                         std::to_string(total) + " it declares");
     }
-    stream.Feed(block);
-    at += block.frames;
-    if (progress) progress(at, total);
+    feed(all, 0);
+  } else {
+    const size_t frame_bytes = std::max<size_t>(audio.channels(), 1) * sizeof(double);
+    const uint64_t chunk = std::clamp<uint64_t>(uint64_t{4} * block_frames, 1,
+                                                limits::kMaxReadBlockBytes / frame_bytes);
+    ReadAhead ahead(audio, std::min<uint64_t>(workers, (total + chunk - 1) / chunk), chunk,
+                    block_frames);
+    for (uint64_t c = 0; c < ahead.chunks(); ++c) {
+      feed(ahead.Take(c), c * chunk);
+      ahead.Release(c);
+    }
   }
   stream.Finish();
   std::vector<WindowResult> results;

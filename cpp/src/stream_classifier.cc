@@ -42,7 +42,12 @@ StreamClassifier::StreamClassifier(const AudioClassifier& classifier,
                  model_format_, options.conversion) {
   const size_t workers = ResolveWorkers(options);
   // kQueue keeps a few windows ready per worker; kLatest at most one waiting.
-  max_queue_ = options.backpressure == Backpressure::kQueue ? 2 * workers : 1;
+  if (options.queued_windows > limits::kMaxQueuedWindows) {
+    ThrowInvalidArgument("queued_windows: at most " + std::to_string(limits::kMaxQueuedWindows) +
+                         ", got " + std::to_string(options.queued_windows));
+  }
+  const size_t queue = options.queued_windows != 0 ? options.queued_windows : 2 * workers;
+  max_queue_ = options.backpressure == Backpressure::kQueue ? queue : 1;
   const size_t samples = window_frames_ * model_format_.channels;
   for (size_t i = 0; i < max_queue_ + workers + 1; ++i) {
     free_buffers_.emplace_back(samples, 0.0f);

@@ -286,3 +286,128 @@ TEST_CASE(segmented_progress_error_stops_the_workers) {
   }
   std::remove(path.c_str());
 }
+
+namespace {
+
+// Audio read through its own readers, as a decoder would give it: planar
+// int16 views (so they must be copied to be kept), and on request a reader
+// that throws or ends early at frame `fail_at`.
+class DecodedAudio : public SeekableAudio {
+ public:
+  enum class Failure { kNone, kThrow, kShort };
+  DecodedAudio(const std::vector<float>& interleaved, uint32_t rate, uint32_t channels,
+               Failure failure = Failure::kNone, uint64_t fail_at = 0)
+      : rate_(rate), channels_(channels), failure_(failure), fail_at_(fail_at) {
+    const size_t frames = interleaved.size() / channels;
+    planar_.resize(interleaved.size());
+    for (size_t f = 0; f < frames; ++f) {
+      for (uint32_t c = 0; c < channels; ++c) {
+        planar_[c * frames + f] = static_cast<int16_t>(std::lround(interleaved[f * channels + c] * 32767.0f));
+      }
+    }
+  }
+  uint32_t sample_rate() const override { return rate_; }
+  uint32_t channels() const override { return channels_; }
+  uint64_t frames() const override { return planar_.size() / channels_; }
+  std::unique_ptr<Reader> OpenReader() const override {
+    opened_.fetch_add(1);
+    return std::make_unique<PlanarReader>(*this);
+  }
+  int readers_opened() const { return opened_.load(); }
+  // What a sequential reader of the same samples gives, interleaved float.
+  std::vector<float> AsFloat() const {
+    const size_t n = static_cast<size_t>(frames());
+    std::vector<float> out(planar_.size());
+    for (size_t f = 0; f < n; ++f) {
+      for (uint32_t c = 0; c < channels_; ++c) out[f * channels_ + c] = planar_[c * n + f] / 32768.0f;
+    }
+    return out;
+  }
+
+ private:
+  class PlanarReader : public Reader {
+   public:
+    explicit PlanarReader(const DecodedAudio& audio) : audio_(audio) {}
+    AudioView Read(uint64_t start, size_t frames) override {
+      const uint64_t total = audio_.frames();
+      if (audio_.failure_ != Failure::kNone && start + frames > audio_.fail_at_) {
+        if (audio_.failure_ == Failure::kThrow) throw std::runtime_error("bad block in the test file");
+        frames = start < audio_.fail_at_ ? static_cast<size_t>(audio_.fail_at_ - start) : 0;
+      }
+      frames = static_cast<size_t>(std::min<uint64_t>(frames, total - std::min(start, total)));
+      AudioView view;
+      view.data = audio_.planar_.data() + start;
+      view.format = SampleFormat::kInt16;
+      view.frames = frames;
+      view.channels = audio_.channels_;
+      view.frame_stride = sizeof(int16_t);
+      view.channel_stride = static_cast<ptrdiff_t>(total * sizeof(int16_t));
+      return view;
+    }
+
+   private:
+    const DecodedAudio& audio_;
+  };
+
+  std::vector<int16_t> planar_;
+  uint32_t rate_, channels_;
+  Failure failure_;
+  uint64_t fail_at_;
+  mutable std::atomic<int> opened_{0};
+};
+
+}  // namespace
+
+// Audio that must be decoded is read ahead on several threads, in chunks, and
+// still converted in one pass: the windows equal one sequential stream's for
+// any block size and worker count, and decode errors reach the caller.
+TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
+  auto classifier = Tiny();
+  for (uint32_t rate : {44100u, 16000u}) {
+    std::vector<float> noise = Noise(static_cast<size_t>(rate) * 30 * 2 + 2 * 333);
+    DecodedAudio audio(noise, rate, 2);
+    StreamOptions options;
+    options.input_rate = rate;
+    const std::vector<WindowResult> expected = Sequential(*classifier, audio.AsFloat(), 2, options);
+    CHECK(expected.size() > 500);
+    for (size_t block : {size_t{777}, size_t{65536}}) {
+      for (int workers : {2, 3}) {
+        options.workers = workers;
+        uint64_t last = 0;
+        bool ordered = true;
+        std::vector<WindowResult> got =
+            ClassifySeekable(*classifier, audio, options, block, [&](uint64_t done, uint64_t total) {
+              ordered = ordered && done >= last && done <= total;
+              last = done;
+            });
+        CHECK(ordered);
+        CHECK_EQ(last, audio.frames());
+        CHECK_EQ(got.size(), expected.size());
+        for (size_t i = 0; i < got.size() && i < expected.size(); ++i) {
+          CHECK_EQ(got[i].start_frame, expected[i].start_frame);
+          CHECK(SameScores(got[i].result, expected[i].result));
+        }
+      }
+    }
+  }
+  for (auto failure : {DecodedAudio::Failure::kThrow, DecodedAudio::Failure::kShort}) {
+    std::vector<float> noise = Noise(44100 * 20 * 2);
+    DecodedAudio audio(noise, 44100, 2, failure, 44100 * 13 + 5);
+    StreamOptions options;
+    options.input_rate = 44100;
+    options.workers = 2;
+    std::string message;
+    try {
+      ClassifySeekable(*classifier, audio, options, 4096);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    std::printf("  %s\n", message.c_str());
+    CHECK(message == (failure == DecodedAudio::Failure::kThrow
+                          ? "bad block in the test file"
+                          : "audio ended at frame 573305 of the 882000 it declares"));
+  }
+  // The classifier is still whole after the failures.
+  std::vector<float> window = Noise(800);
+  CHECK_EQ(classifier->Classify(window.data(), 800).classifications.size(), size_t{1});
+}

@@ -6,8 +6,9 @@
 // resampler's filter that its windows equal, bit for bit, those of one
 // sequential pass (Resampler::SeekFor); results are stitched in time order.
 // Where seek points are not exact (libsoxr, "hq" where the build has it),
-// the calling thread reads and converts in one pass and the other workers
-// classify, so results never depend on the worker count.
+// decoding runs ahead on the workers' count of reader threads, the calling
+// thread converts and resamples in one pass, and the workers classify, so
+// results never depend on the worker count.
 #ifndef AUDIOCLF_CLIP_CLASSIFIER_H_
 #define AUDIOCLF_CLIP_CLASSIFIER_H_
 
@@ -40,6 +41,8 @@ class SeekableAudio {
   virtual uint64_t frames() const = 0;
   // Called once per worker thread, from that thread.
   virtual std::unique_ptr<Reader> OpenReader() const = 0;
+  // True when Read only points into memory (nothing to decode ahead).
+  virtual bool reads_are_views() const { return false; }
 };
 
 // Called on the calling thread as blocks are read: frames read so far, total.

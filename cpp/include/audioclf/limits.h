@@ -36,6 +36,8 @@ constexpr size_t kMaxReadBlockBytes = size_t{16} << 20;  // 16 MiB
 
 // Parallel workers of a stream or clip: this many per core at most.
 constexpr unsigned kMaxWorkersPerCore = 4;
+// Windows a stream may queue for its workers (StreamOptions::queued_windows).
+constexpr size_t kMaxQueuedWindows = 1024;
 // Samples (frames * channels) of an AudioBuffer / TensorAudio: 10 minutes of
 // 48 kHz stereo.
 constexpr size_t kMaxAudioBufferSamples = size_t{1} << 26;  // 256 MiB float32

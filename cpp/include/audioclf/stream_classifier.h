@@ -44,6 +44,9 @@ struct StreamOptions {
   int workers = 1;              // 0: one per core
   int threads_per_worker = 1;   // XNNPACK threads of each worker's model
   Backpressure backpressure = Backpressure::kQueue;
+  // kQueue: windows that may wait for a worker; 0: two per worker. Deeper
+  // queues let a reader that shares the cores run ahead (at most 1024).
+  size_t queued_windows = 0;
 };
 
 struct WindowResult {
