@@ -80,6 +80,30 @@ class InProcess:
 
 
 @dataclass
+class Engines:
+    """One path on several engines of its own: each timed round splits its
+    calls among them, so where one engine's memory happened to land (worth a
+    few percent on this machine) does not decide a ratio."""
+
+    calls: list[Callable[[], Any]]
+
+    def warmup(self, count: int) -> None:
+        for call in self.calls:
+            InProcess(call).warmup(count)
+
+    def measure(self, count: int) -> tuple[list[float], float, float]:
+        times: list[float] = []
+        cpu = wall = 0.0
+        share, extra = divmod(count, len(self.calls))
+        for i, call in enumerate(self.calls):
+            t, c, w = InProcess(call).measure(share + (1 if i < extra else 0))
+            times += t
+            cpu += c
+            wall += w
+        return times, cpu, wall
+
+
+@dataclass
 class PathStats:
     name: str
     threads: str  # the thread count asked for, or why it could not be
@@ -132,6 +156,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=10,
         help="untimed calls before each round, so a path starts with warm caches",
+    )
+    parser.add_argument(
+        "--engines",
+        type=int,
+        default=3,
+        help="engines each of the audioclf and bare paths is spread over (default 3)",
     )
     parser.add_argument("--max-results", type=int, default=3, help="for every classifier")
     parser.add_argument(
@@ -200,21 +230,28 @@ def main(argv: list[str] | None = None) -> int:
     from bare_litert import BareLiteRt
 
     threads = args.threads
-    classifier = audioclf.AudioClassifier.create_from_options(
-        audioclf.AudioClassifierOptions(
-            base_options=audioclf.BaseOptions(file_name=str(args.model), num_threads=threads),
-            classification_options=audioclf.ClassificationOptions(max_results=args.max_results),
+    if args.engines < 1:
+        raise SystemExit("--engines: must be >= 1")
+    classifiers = [
+        audioclf.AudioClassifier.create_from_options(
+            audioclf.AudioClassifierOptions(
+                base_options=audioclf.BaseOptions(file_name=str(args.model), num_threads=threads),
+                classification_options=audioclf.ClassificationOptions(max_results=args.max_results),
+            )
         )
-    )
+        for _ in range(args.engines)
+    ]
+    classifier = classifiers[0]
     fmt = classifier.required_audio_format
     window = load_window(args.audio, classifier.window_frames, fmt.channels, fmt.sample_rate)
-    tensor = classifier.create_input_tensor_audio()
+    tensors = [c.create_input_tensor_audio() for c in classifiers]
+    tensor = tensors[0]
 
-    def audioclf_np_consume() -> Any:
-        return read_categories(classifier.classify(window))
-
-    # partial: no Python frame of ours between the timer and audioclf.
-    audioclf_np = audioclf_np_consume if args.consume else partial(classifier.classify, window)
+    def audioclf_np_on(c: Any) -> Callable[[], Any]:
+        if args.consume:
+            return lambda: read_categories(c.classify(window))
+        # partial: no Python frame of ours between the timer and audioclf.
+        return partial(c.classify, window)
 
     # audioclf's MediaPipe-compatible API on the same window (its LiteRT
     # default: one thread), against which classify(np) must stay within 3%.
@@ -234,17 +271,21 @@ def main(argv: list[str] | None = None) -> int:
         (result,) = mp_classifier.classify(mp_window)
         return read_categories(result) if args.consume else result
 
-    def audioclf_tensor() -> Any:
-        # A TensorAudio caller loads each window, then classifies.
-        tensor.load_from_array(window)
-        result = classifier.classify(tensor)
-        return read_categories(result) if args.consume else result
+    def audioclf_tensor_on(c: Any, t: Any) -> Callable[[], Any]:
+        def call() -> Any:
+            # A TensorAudio caller loads each window, then classifies.
+            t.load_from_array(window)
+            result = c.classify(t)
+            return read_categories(result) if args.consume else result
+
+        return call
 
     library = find_litert_library()
-    bare = BareLiteRt(library, args.model, threads)
-    bare_window = np.ascontiguousarray(window.reshape(bare.inputs[0].shape))
-    bare_again = BareLiteRt(library, args.model, threads)
-    bare_again_window = bare_window.copy()  # the runner keeps only its address
+    bares = [BareLiteRt(library, args.model, threads) for _ in range(2 * args.engines)]
+    bare = bares[0]
+    # One window per engine: a runner keeps only its window's address.
+    bare_windows = [np.ascontiguousarray(window.reshape(bare.inputs[0].shape)) for _ in bares]
+    runners = [b.make_runner(w) for b, w in zip(bares, bare_windows)]
 
     interpreter = Interpreter(model_path=str(args.model), num_threads=threads)
     interpreter.allocate_tensors()
@@ -260,11 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         return interpreter.get_tensor(out_index)
 
     paths: dict[str, Timed] = {
-        AUDIOCLF_NP: InProcess(audioclf_np),
-        AUDIOCLF_TENSOR: InProcess(audioclf_tensor),
+        AUDIOCLF_NP: Engines([audioclf_np_on(c) for c in classifiers]),
+        AUDIOCLF_TENSOR: Engines([audioclf_tensor_on(c, t) for c, t in zip(classifiers, tensors)]),
         AUDIOCLF_MP: InProcess(audioclf_mp),
-        BARE: InProcess(bare.make_runner(bare_window)),
-        BARE_AGAIN: InProcess(bare_again.make_runner(bare_again_window)),
+        BARE: Engines(runners[: args.engines]),
+        BARE_AGAIN: Engines(runners[args.engines :]),
         INTERPRETER: InProcess(interpreter_call),
     }
     if args.task:
@@ -309,10 +350,19 @@ def main(argv: list[str] | None = None) -> int:
             (c.index, c.category_name, c.score)
             for c in audioclf_task().classifications[0].categories
         ]
-    bare.run(bare_window)
-    tops[BARE] = top_k(bare.outputs[0], SHOWN)
-    bare_again.run(bare_again_window)
-    tops[BARE_AGAIN] = top_k(bare_again.outputs[0], SHOWN)
+    bare_tops = []
+    for b, w in zip(bares, bare_windows):
+        b.run(w)
+        bare_tops.append(top_k(b.outputs[0], SHOWN))
+    tops[BARE], tops[BARE_AGAIN] = bare_tops[0], bare_tops[args.engines]
+    classifier_tops = [
+        [(c.index, c.score) for c in k.classify(window).classifications[0].categories]
+        for k in classifiers
+    ]
+    if any(t != bare_tops[0] for t in bare_tops) or any(
+        t != classifier_tops[0] for t in classifier_tops
+    ):
+        raise SystemExit("the engines of one path disagree on the window's scores")
 
     peers: list[PeerProcess] = []
     versions = {
@@ -360,8 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         for process in peers:
             process.close()
         workdir.cleanup()
-        bare.close()
-        bare_again.close()
+        for b in bares:
+            b.close()
 
     report = build_report(stats, args, load_before, versions, tops)
     print_report(report, args)
@@ -442,6 +492,7 @@ def build_report(
             "threads": args.threads,
             "rounds": args.rounds,
             "repeats": args.repeats,
+            "engines": args.engines,
             "warmup": args.warmup,
             "switch_warmup": args.switch_warmup,
             "max_results": args.max_results,
@@ -465,6 +516,7 @@ def print_report(report: dict[str, Any], args: argparse.Namespace) -> None:
     cfg = report["config"]
     print(
         f"\nthreads={cfg['threads']}  rounds={cfg['rounds']} x {cfg['repeats']} calls/path  "
+        f"engines/path={cfg['engines']} (audioclf, bare)  "
         f"max_results={cfg['max_results']}  consume={cfg['consume']}  "
         f"model={Path(cfg['model']).name}  "
         f"audio={Path(cfg['audio']).name}"
