@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audioclf/clip_classifier.h"
+#include "audioclf/error.h"
 #include "test_harness.h"
 
 using namespace audioclf;  // NOLINT: test brevity
@@ -407,6 +408,17 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
                           ? "bad block in the test file"
                           : "audio ended at frame 573305 of the 882000 it declares"));
   }
+  // The queue depth is bounded like every size an option sets.
+  StreamOptions deep;
+  deep.queued_windows = 1025;
+  std::string deep_error;
+  try {
+    StreamClassifier stream(*classifier, deep);
+  } catch (const Error& e) {
+    deep_error = e.what();
+    CHECK(e.kind() == ErrorKind::kInvalidArgument);
+  }
+  CHECK_EQ(deep_error, std::string("queued_windows: at most 1024, got 1025"));
   // The classifier is still whole after the failures.
   std::vector<float> window = Noise(800);
   CHECK_EQ(classifier->Classify(window.data(), 800).classifications.size(), size_t{1});
