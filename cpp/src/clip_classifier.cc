@@ -17,11 +17,13 @@
 namespace audioclf {
 namespace {
 
-// Segments aim at a quarter of the audio per worker, for balance, within
-// these bounds in seconds of model audio (short ones cost a seek and the
-// resampler's pre-roll each).
+// Workers take segments as they finish one, so the last segment taken sets
+// the idle time at the end: segments aim at 1/16 of the audio per worker,
+// within these bounds in seconds of model audio (each costs a seek and the
+// resampler's pre-roll).
 constexpr double kMinSegmentSeconds = 8.0;
-constexpr double kMaxSegmentSeconds = 300.0;
+constexpr double kMaxSegmentSeconds = 60.0;
+constexpr unsigned kSegmentsPerWorker = 16;
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -486,7 +488,7 @@ std::vector<WindowResult> ClassifySeekable(const AudioClassifier& classifier,
   // Segments of whole windows, when every seek point is exact.
   const double rate = classifier.required_audio_format().sample_rate;
   const double seconds = static_cast<double>(plan.model_frames) / rate;
-  const double target = std::clamp(seconds / static_cast<double>(4 * workers),
+  const double target = std::clamp(seconds / static_cast<double>(kSegmentsPerWorker * workers),
                                     kMinSegmentSeconds, kMaxSegmentSeconds);
   uint64_t segment_windows = std::max<uint64_t>(
       1, static_cast<uint64_t>(target * rate / static_cast<double>(hop)));

@@ -270,3 +270,77 @@ def test_parquet_shards_merge_to_one_table(tmp_path: Path, model: str) -> None:
     whole, joined = pq.read_table(tmp_path / "whole.parquet"), pq.read_table(merged)
     assert joined.num_rows > 5 and joined.to_pylist() == whole.to_pylist()
     assert joined.schema.metadata == whole.schema.metadata
+
+
+def test_workers_run_files_at_once_with_the_same_output(tmp_path: Path, model: str) -> None:
+    files = corpus(tmp_path / "rec", 6)
+    files += corpus(tmp_path / "rec" / "long", 1, seconds=40.0)  # split in segments at 2 workers
+    base = ["classify", str(tmp_path / "rec"), "--model", model, "--format", "raven"]
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        proc = run_cli(*base, "--workers", workers, "--output-dir", str(out))
+        assert proc.returncode == 0, proc.stderr
+        outputs[workers] = tree(out)
+        combined = tmp_path / f"all{workers}.txt"
+        assert run_cli(*base, "--workers", workers, "--output", str(combined)).returncode == 0
+    assert len(outputs["1"]) == len(files) + 1  # and the failed-files table
+    assert outputs["2"] == outputs["1"]  # byte for byte
+    assert (tmp_path / "all2.txt").read_bytes() == (tmp_path / "all1.txt").read_bytes()
+    lines = (tmp_path / "all1.txt").read_text().splitlines()
+    assert len(lines) > 400  # the long file's detections are in it
+
+
+@pytest.mark.parametrize(
+    ("durations", "widths", "holds"),
+    [
+        # Short files: one worker each, two at a time ("c" runs until "d" has started).
+        (
+            {"a": 30.0, "b": 30.0, "c": 30.0, "d": 30.0},
+            {"a": 1, "b": 1, "c": 1, "d": 1},
+            {"c": "d"},
+        ),
+        # A file that is nearly all the audio gets both workers; the last file too.
+        ({"long": 3600.0, "short": 30.0}, {"long": 2, "short": 2}, {}),
+        # Two long files share the workers; the short one gets the one freed first
+        # while the other long file still runs ("y" runs until "z" has started).
+        ({"x": 3600.0, "y": 3600.0, "z": 10.0}, {"x": 1, "y": 1, "z": 1}, {"y": "z"}),
+    ],
+)
+@pytest.mark.parametrize("workers", [2, 0])  # 0: one per core, two here
+def test_local_executor_shares_workers_by_length(
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    durations: dict[str, float],
+    widths: dict[str, int],
+    holds: dict[str, str],
+) -> None:
+    import threading
+
+    from audioclf.corpus import runner
+
+    both_running = threading.Barrier(2, timeout=10)
+    started = {path: threading.Event() for path in durations}
+    seen: dict[str, int] = {}
+    order: list[str] = []
+
+    def fake_process_file(job, path, output_dir, name, classifier=None):  # type: ignore[no-untyped-def]
+        assert classifier == "shared"  # one model for every thread
+        order.append(path)
+        seen[path] = job.workers
+        started[path].set()
+        if len(order) <= 2 and job.workers == 1:
+            both_running.wait()  # the first two one-worker files run at once
+        if path in holds:
+            assert started[holds[path]].wait(10)
+        return Outcome(path, "done", duration=durations[path])
+
+    monkeypatch.setattr(runner, "process_file", fake_process_file)
+    monkeypatch.setattr(runner, "audio_duration", lambda path: durations[path])
+    monkeypatch.setattr(runner, "classifier_for", lambda settings: "shared")
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    job = runner.Job(model=runner.ModelSettings(path="m.tflite"), format="raven", workers=workers)
+    outcomes = list(runner.local_executor(job, [(p, None) for p in durations], None))
+    assert sorted(o.file for o in outcomes) == sorted(durations)  # each once
+    assert seen == widths
+    assert order[0] == max(durations, key=lambda p: durations[p])  # longest first

@@ -11,6 +11,7 @@ everything a worker needs and pickles, so Dask workers run the same
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
@@ -236,12 +238,20 @@ def _remove_stale_temps(path: str) -> None:
                     os.unlink(os.path.join(folder, entry))
 
 
-def process_file(job: Job, path: str, output_dir: str | None, name: str | None) -> Outcome:
+def process_file(
+    job: Job,
+    path: str,
+    output_dir: str | None,
+    name: str | None,
+    classifier: Any = None,
+) -> Outcome:
     """Classifies one file and writes its output (or returns its bytes); never raises
-    for a bad file: the outcome says why it failed."""
+    for a bad file: the outcome says why it failed. ``classifier``: one to share
+    between threads (else this thread's, from :func:`classifier_for`)."""
     duration = audio_duration(path)
     try:
-        classifier = classifier_for(job.model)
+        if classifier is None:
+            classifier = classifier_for(job.model)
         windows = classifier.classify_file(
             path, overlap=job.overlap, workers=job.workers, resampler=job.resampler
         )
@@ -573,9 +583,43 @@ Executor = Callable[[Job, Sequence[tuple[str, str | None]], str | None], Iterabl
 def local_executor(
     job: Job, tasks: Sequence[tuple[str, str | None]], output_dir: str | None
 ) -> Iterator[Outcome]:
-    """Runs the files one after the other in this process."""
-    for path, name in tasks:
-        yield process_file(job, path, output_dir, name)
+    """Runs the files in this process, yielding each outcome as it completes.
+
+    With several workers, several files run at once on one model (its engine
+    pool is thread-safe), longest first: a file gets the share of the free
+    workers that its length is of the audio left, at least one. Short files
+    then keep every worker busy without splitting each into segments, and a
+    file that is most of the work still gets them all.
+    """
+    workers = job.workers if job.workers > 0 else os.cpu_count() or 1  # 0: one per core
+    if workers == 1 or len(tasks) <= 1:
+        for path, name in tasks:
+            yield process_file(job, path, output_dir, name)
+        return
+    classifier = classifier_for(job.model)  # loaded once, before any thread starts
+    durations = {path: audio_duration(path) for path, _ in tasks}
+    pending = collections.deque(sorted(tasks, key=lambda task: -durations[task[0]]))
+    left = sum(durations.values())
+    running: dict[futures.Future[Outcome], int] = {}
+    with futures.ThreadPoolExecutor(workers, thread_name_prefix="audioclf-file") as pool:
+        try:
+            while pending or running:
+                free = workers - sum(running.values())
+                while pending and free > 0:
+                    path, name = pending.popleft()
+                    share = round(free * durations[path] / left) if left > 0 else 0
+                    width = max(1, min(free, max(share, free - len(pending))))
+                    left -= durations[path]
+                    file_job = dataclasses.replace(job, workers=width)
+                    future = pool.submit(process_file, file_job, path, output_dir, name, classifier)
+                    running[future] = width
+                    free -= width
+                done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    del running[future]
+                    yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_corpus(
