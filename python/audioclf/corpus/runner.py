@@ -601,25 +601,24 @@ def local_executor(
     pending = collections.deque(sorted(tasks, key=lambda task: -durations[task[0]]))
     left = sum(durations.values())
     running: dict[futures.Future[Outcome], int] = {}
+    # No future ever waits for a thread (widths never exceed the pool), so the
+    # pool's own shutdown on leaving the block has nothing to cancel.
     with futures.ThreadPoolExecutor(workers, thread_name_prefix="audioclf-file") as pool:
-        try:
-            while pending or running:
-                free = workers - sum(running.values())
-                while pending and free > 0:
-                    path, name = pending.popleft()
-                    share = round(free * durations[path] / left) if left > 0 else 0
-                    width = max(1, min(free, max(share, free - len(pending))))
-                    left -= durations[path]
-                    file_job = dataclasses.replace(job, workers=width)
-                    future = pool.submit(process_file, file_job, path, output_dir, name, classifier)
-                    running[future] = width
-                    free -= width
-                done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
-                for future in done:
-                    del running[future]
-                    yield future.result()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        while pending or running:
+            free = workers - sum(running.values())
+            while pending and free > 0:
+                path, name = pending.popleft()
+                share = round(free * durations[path] / left) if left > 0 else 0
+                width = max(1, min(free, max(share, free - len(pending))))
+                left -= durations[path]
+                file_job = dataclasses.replace(job, workers=width)
+                future = pool.submit(process_file, file_job, path, output_dir, name, classifier)
+                running[future] = width
+                free -= width
+            done, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+            for future in done:
+                del running[future]
+                yield future.result()
 
 
 def run_corpus(
