@@ -285,24 +285,24 @@ class WavAudio : public SeekableAudio {
   mutable std::atomic<bool> first_taken_{false};
 };
 
-// Copies a view's samples, interleaved and in their own format, to *out.
-AudioView CopyInterleaved(const AudioView& view, std::vector<unsigned char>* out) {
+// Appends a view's samples, interleaved and in their own format, to *out.
+void AppendInterleaved(const AudioView& view, std::vector<unsigned char>* out) {
   const size_t sample = BytesPerSample(view.format);
   const size_t frame = sample * view.channels;
-  out->resize(view.frames * frame);
+  const size_t at = out->size();
+  out->resize(at + view.frames * frame);
+  unsigned char* dst = out->data() + at;
   const auto* src = static_cast<const unsigned char*>(view.data);
   if (view.is_interleaved()) {
-    if (!out->empty()) std::memcpy(out->data(), src, out->size());
+    if (view.frames > 0) std::memcpy(dst, src, view.frames * frame);
   } else {
-    unsigned char* dst = out->data();
     for (size_t f = 0; f < view.frames; ++f) {
-      const unsigned char* at = src + static_cast<ptrdiff_t>(f) * view.frame_stride;
+      const unsigned char* from = src + static_cast<ptrdiff_t>(f) * view.frame_stride;
       for (uint32_t c = 0; c < view.channels; ++c, dst += sample) {
-        std::memcpy(dst, at + static_cast<ptrdiff_t>(c) * view.channel_stride, sample);
+        std::memcpy(dst, from + static_cast<ptrdiff_t>(c) * view.channel_stride, sample);
       }
     }
   }
-  return AudioView::Interleaved(out->data(), view.format, view.frames, view.channels);
 }
 
 // Decoding ahead on `decoders` threads, each with its own reader: chunk c is
@@ -354,7 +354,6 @@ class ReadAhead {
     try {
       std::unique_ptr<SeekableAudio::Reader> reader = audio_.OpenReader();
       Slot& slot = slots_[d];
-      std::vector<unsigned char> block;
       for (uint64_t c = d; c < chunks_; c += slots_.size()) {
         {
           std::unique_lock<std::mutex> lock(mutex_);
@@ -371,13 +370,21 @@ class ReadAhead {
             ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
                               std::to_string(total_) + " it declares");
           }
-          const AudioView copied = CopyInterleaved(got, &block);
-          if (at == begin) {
-            first = copied;
-            slot.bytes.clear();
-            slot.bytes.reserve(static_cast<size_t>(end - begin) * (block.size() / got.frames));
+          // A chunk's view spans all its bytes: every block must share its layout.
+          if (got.channels != audio_.channels()) {
+            ThrowInvalidArgument("audio block has " + std::to_string(got.channels) +
+                                 " channel(s), expected " + std::to_string(audio_.channels()));
           }
-          slot.bytes.insert(slot.bytes.end(), block.begin(), block.end());
+          if (at == begin) {
+            first = got;
+            slot.bytes.clear();
+            slot.bytes.reserve(static_cast<size_t>(end - begin) * BytesPerSample(got.format) *
+                               got.channels);
+          } else if (got.format != first.format) {
+            ThrowInvalidArgument("audio block at frame " + std::to_string(at) +
+                                 " changed its sample format within a read");
+          }
+          AppendInterleaved(got, &slot.bytes);
           at += got.frames;
           {
             std::lock_guard<std::mutex> lock(mutex_);

@@ -292,10 +292,11 @@ namespace {
 
 // Audio read through its own readers, as a decoder would give it: planar
 // int16 views (so they must be copied to be kept), and on request a reader
-// that throws or ends early at frame `fail_at`.
+// that throws or ends early at frame `fail_at`, or whose read starting there
+// (only that one) drops a channel.
 class DecodedAudio : public SeekableAudio {
  public:
-  enum class Failure { kNone, kThrow, kShort };
+  enum class Failure { kNone, kThrow, kShort, kChannels };
   DecodedAudio(const std::vector<float>& interleaved, uint32_t rate, uint32_t channels,
                Failure failure = Failure::kNone, uint64_t fail_at = 0)
       : rate_(rate), channels_(channels), failure_(failure), fail_at_(fail_at) {
@@ -331,7 +332,10 @@ class DecodedAudio : public SeekableAudio {
     explicit PlanarReader(const DecodedAudio& audio) : audio_(audio) {}
     AudioView Read(uint64_t start, size_t frames) override {
       const uint64_t total = audio_.frames();
-      if (audio_.failure_ != Failure::kNone && start + frames > audio_.fail_at_) {
+      uint32_t channels = audio_.channels_;
+      if (audio_.failure_ == Failure::kChannels) {
+        if (start == audio_.fail_at_) channels -= 1;
+      } else if (audio_.failure_ != Failure::kNone && start + frames > audio_.fail_at_) {
         if (audio_.failure_ == Failure::kThrow) throw std::runtime_error("bad block in the test file");
         frames = start < audio_.fail_at_ ? static_cast<size_t>(audio_.fail_at_ - start) : 0;
       }
@@ -340,7 +344,7 @@ class DecodedAudio : public SeekableAudio {
       view.data = audio_.planar_.data() + start;
       view.format = SampleFormat::kInt16;
       view.frames = frames;
-      view.channels = audio_.channels_;
+      view.channels = channels;
       view.frame_stride = sizeof(int16_t);
       view.channel_stride = static_cast<ptrdiff_t>(total * sizeof(int16_t));
       return view;
@@ -391,9 +395,13 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
       }
     }
   }
-  for (auto failure : {DecodedAudio::Failure::kThrow, DecodedAudio::Failure::kShort}) {
+  for (auto failure : {DecodedAudio::Failure::kThrow, DecodedAudio::Failure::kShort,
+                       DecodedAudio::Failure::kChannels}) {
     std::vector<float> noise = Noise(44100 * 20 * 2);
-    DecodedAudio audio(noise, 44100, 2, failure, 44100 * 13 + 5);
+    // kChannels: the second 4096-frame read of a 16384-frame chunk.
+    const uint64_t at = failure == DecodedAudio::Failure::kChannels ? 16384 * 35 + 4096
+                                                                    : 44100 * 13 + 5;
+    DecodedAudio audio(noise, 44100, 2, failure, at);
     StreamOptions options;
     options.input_rate = 44100;
     options.workers = 2;
@@ -404,9 +412,11 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
       message = e.what();
     }
     std::printf("  %s\n", message.c_str());
-    CHECK(message == (failure == DecodedAudio::Failure::kThrow
-                          ? "bad block in the test file"
-                          : "audio ended at frame 573305 of the 882000 it declares"));
+    // A block that drops a channel mid-chunk is refused, not appended under
+    // the layout of the chunk's first block.
+    CHECK(message == (failure == DecodedAudio::Failure::kThrow   ? "bad block in the test file"
+                      : failure == DecodedAudio::Failure::kShort ? "audio ended at frame 573305 of the 882000 it declares"
+                                                                 : "audio block has 1 channel(s), expected 2"));
   }
   // The queue depth is bounded like every size an option sets.
   StreamOptions deep;
