@@ -132,6 +132,10 @@ class SegmentWorker {
     for (uint64_t at = seek.input_frame; at < stop && !run_.stopping;) {
       const size_t want = static_cast<size_t>(std::min<uint64_t>(run_.block_frames, stop - at));
       AudioView block = reader.Read(at, want);
+      if (block.frames > want) {
+        ThrowRuntimeError("reader returned " + std::to_string(block.frames) +
+                          " frames for a read of " + std::to_string(want));
+      }
       if (block.frames == 0) {
         ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
                           std::to_string(frames_in) + " it declares");
@@ -285,22 +289,20 @@ class WavAudio : public SeekableAudio {
   mutable std::atomic<bool> first_taken_{false};
 };
 
-// Appends a view's samples, interleaved and in their own format, to *out.
-void AppendInterleaved(const AudioView& view, std::vector<unsigned char>* out) {
+// Copies a view's samples, interleaved and in their own format, to `dst`
+// (room for view.frames frames).
+void CopyInterleaved(const AudioView& view, unsigned char* dst) {
   const size_t sample = BytesPerSample(view.format);
   const size_t frame = sample * view.channels;
-  const size_t at = out->size();
-  out->resize(at + view.frames * frame);
-  unsigned char* dst = out->data() + at;
   const auto* src = static_cast<const unsigned char*>(view.data);
   if (view.is_interleaved()) {
     if (view.frames > 0) std::memcpy(dst, src, view.frames * frame);
-  } else {
-    for (size_t f = 0; f < view.frames; ++f) {
-      const unsigned char* from = src + static_cast<ptrdiff_t>(f) * view.frame_stride;
-      for (uint32_t c = 0; c < view.channels; ++c, dst += sample) {
-        std::memcpy(dst, from + static_cast<ptrdiff_t>(c) * view.channel_stride, sample);
-      }
+    return;
+  }
+  for (size_t f = 0; f < view.frames; ++f) {
+    const unsigned char* from = src + static_cast<ptrdiff_t>(f) * view.frame_stride;
+    for (uint32_t c = 0; c < view.channels; ++c, dst += sample) {
+      std::memcpy(dst, from + static_cast<ptrdiff_t>(c) * view.channel_stride, sample);
     }
   }
 }
@@ -345,7 +347,10 @@ class ReadAhead {
  private:
   static constexpr uint64_t kNone = UINT64_MAX;
   struct Slot {
-    std::vector<unsigned char> bytes;
+    // Left uninitialized (every byte of a chunk is written before it is
+    // handed over); reallocated only when a chunk needs more.
+    std::unique_ptr<unsigned char[]> bytes;
+    size_t capacity = 0;
     AudioView view;
     uint64_t ready_chunk = kNone;
   };
@@ -363,9 +368,14 @@ class ReadAhead {
         const uint64_t begin = c * chunk_;
         const uint64_t end = std::min(total_, begin + chunk_);
         AudioView first;
+        size_t frame_bytes = 0;
         for (uint64_t at = begin; at < end;) {
-          const AudioView got =
-              reader->Read(at, static_cast<size_t>(std::min<uint64_t>(block_, end - at)));
+          const size_t want = static_cast<size_t>(std::min<uint64_t>(block_, end - at));
+          const AudioView got = reader->Read(at, want);
+          if (got.frames > want) {  // the copy below has room for `want` frames only
+            ThrowRuntimeError("reader returned " + std::to_string(got.frames) +
+                              " frames for a read of " + std::to_string(want));
+          }
           if (got.frames == 0) {
             ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
                               std::to_string(total_) + " it declares");
@@ -377,14 +387,18 @@ class ReadAhead {
           }
           if (at == begin) {
             first = got;
-            slot.bytes.clear();
-            slot.bytes.reserve(static_cast<size_t>(end - begin) * BytesPerSample(got.format) *
-                               got.channels);
+            frame_bytes = BytesPerSample(got.format) * got.channels;
+            const size_t need = static_cast<size_t>(end - begin) * frame_bytes;
+            if (need > slot.capacity) {
+              slot.bytes.reset();  // the old chunk goes before the new one is allocated
+              slot.bytes.reset(new unsigned char[need]);
+              slot.capacity = need;
+            }
           } else if (got.format != first.format) {
             ThrowInvalidArgument("audio block at frame " + std::to_string(at) +
                                  " changed its sample format within a read");
           }
-          AppendInterleaved(got, &slot.bytes);
+          CopyInterleaved(got, slot.bytes.get() + static_cast<size_t>(at - begin) * frame_bytes);
           at += got.frames;
           {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -393,7 +407,7 @@ class ReadAhead {
         }
         {
           std::lock_guard<std::mutex> lock(mutex_);
-          slot.view = AudioView::Interleaved(slot.bytes.data(), first.format,
+          slot.view = AudioView::Interleaved(slot.bytes.get(), first.format,
                                              static_cast<size_t>(end - begin), first.channels);
           slot.ready_chunk = c;
         }

@@ -292,11 +292,12 @@ namespace {
 
 // Audio read through its own readers, as a decoder would give it: planar
 // int16 views (so they must be copied to be kept), and on request a reader
-// that throws or ends early at frame `fail_at`, or whose read starting there
-// (only that one) drops a channel.
+// that throws or ends early at frame `fail_at`, whose read starting there
+// (only that one) drops a channel, or whose read spanning it returns a frame
+// more than asked.
 class DecodedAudio : public SeekableAudio {
  public:
-  enum class Failure { kNone, kThrow, kShort, kChannels };
+  enum class Failure { kNone, kThrow, kShort, kChannels, kLong };
   DecodedAudio(const std::vector<float>& interleaved, uint32_t rate, uint32_t channels,
                Failure failure = Failure::kNone, uint64_t fail_at = 0)
       : rate_(rate), channels_(channels), failure_(failure), fail_at_(fail_at) {
@@ -335,6 +336,8 @@ class DecodedAudio : public SeekableAudio {
       uint32_t channels = audio_.channels_;
       if (audio_.failure_ == Failure::kChannels) {
         if (start == audio_.fail_at_) channels -= 1;
+      } else if (audio_.failure_ == Failure::kLong) {
+        if (start <= audio_.fail_at_ && audio_.fail_at_ < start + frames) frames += 1;
       } else if (audio_.failure_ != Failure::kNone && start + frames > audio_.fail_at_) {
         if (audio_.failure_ == Failure::kThrow) throw std::runtime_error("bad block in the test file");
         frames = start < audio_.fail_at_ ? static_cast<size_t>(audio_.fail_at_ - start) : 0;
@@ -396,7 +399,7 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
     }
   }
   for (auto failure : {DecodedAudio::Failure::kThrow, DecodedAudio::Failure::kShort,
-                       DecodedAudio::Failure::kChannels}) {
+                       DecodedAudio::Failure::kChannels, DecodedAudio::Failure::kLong}) {
     std::vector<float> noise = Noise(44100 * 20 * 2);
     // kChannels: the second 4096-frame read of a 16384-frame chunk.
     const uint64_t at = failure == DecodedAudio::Failure::kChannels ? 16384 * 35 + 4096
@@ -414,6 +417,12 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
     std::printf("  %s\n", message.c_str());
     // A block that drops a channel mid-chunk is refused, not appended under
     // the layout of the chunk's first block.
+    // A read longer than asked would overrun the chunk it is copied into.
+    if (failure == DecodedAudio::Failure::kLong) {
+      CHECK(message.rfind("reader returned ", 0) == 0 &&
+            message.find(" frames for a read of ") != std::string::npos);
+      continue;
+    }
     CHECK(message == (failure == DecodedAudio::Failure::kThrow   ? "bad block in the test file"
                       : failure == DecodedAudio::Failure::kShort ? "audio ended at frame 573305 of the 882000 it declares"
                                                                  : "audio block has 1 channel(s), expected 2"));
