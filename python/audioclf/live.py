@@ -12,7 +12,6 @@ returns; iteration yields them, then ends).
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING
@@ -132,6 +131,8 @@ class LiveStream:
                 return
 
     async def __aiter__(self) -> AsyncIterator[WindowResult]:
+        import asyncio  # here, not at import: 20 ms that only async callers (with a loop) need
+
         loop = asyncio.get_running_loop()
         while True:
             result = await loop.run_in_executor(None, self._stream.pop, _POLL_MS)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from audioclf import _runtime
@@ -31,6 +32,49 @@ def test_versions_out_of_range_name_the_version_and_the_range(version: str) -> N
 
 def test_the_installed_runtime_is_in_range() -> None:
     check_litert_version()  # the test environment's own ai-edge-litert
+
+
+def test_the_version_read_beside_the_package_is_the_installed_one() -> None:
+    import importlib.metadata
+
+    assert _runtime._version_beside_package() == importlib.metadata.version("ai-edge-litert")
+
+
+def test_a_version_beside_the_package_is_read_from_its_dist_info(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = tmp_path / "ai_edge_litert"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    info = tmp_path / "ai_edge_litert-2.1.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: ai-edge-litert\nVersion: 2.1.3\n\nVersion: 9.9\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "ai_edge_litert", raising=False)
+    assert _runtime._version_beside_package() == "2.1.3"
+    assert _runtime._installed_version() == "2.1.3"
+    # Two dist-infos beside it are ambiguous: importlib.metadata decides.
+    (tmp_path / "ai_edge_litert-2.3.0.dist-info").mkdir()
+    assert _runtime._version_beside_package() is None
+
+
+def test_import_and_create_leave_slow_modules_unimported() -> None:
+    # importlib.metadata (40 ms) and asyncio (20 ms) were most of audioclf's
+    # own import time; neither is needed to load a model and classify.
+    proc = run_python(
+        f"""
+        import sys
+        import numpy as np
+        from audioclf import AudioClassifier
+        classifier = AudioClassifier.create_from_file({TINY!r})
+        classifier.classify(np.zeros(classifier.window_frames, np.float32))
+        print(sorted(m for m in ("importlib.metadata", "asyncio") if m in sys.modules))
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_an_old_installed_runtime_is_refused_before_loading(
