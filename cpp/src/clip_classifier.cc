@@ -50,6 +50,27 @@ struct WindowPlan {
   }
 };
 
+// One block of `want` frames (or fewer) from `reader` at frame `at`, held to
+// the Reader contract: something was read, no more than asked (callers copy
+// into room for `want` frames), in the audio's channel count.
+AudioView ReadBlock(SeekableAudio::Reader& reader, const SeekableAudio& audio, uint64_t at,
+                    size_t want) {
+  const AudioView got = reader.Read(at, want);
+  if (got.frames > want) {
+    ThrowRuntimeError("reader returned " + std::to_string(got.frames) +
+                      " frames for a read of " + std::to_string(want));
+  }
+  if (got.frames == 0) {
+    ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
+                      std::to_string(audio.frames()) + " it declares");
+  }
+  if (got.channels != audio.channels()) {
+    ThrowInvalidArgument("audio block has " + std::to_string(got.channels) +
+                         " channel(s), expected " + std::to_string(audio.channels()));
+  }
+  return got;
+}
+
 // What every worker shares: the plan, the work counter, the outcome.
 struct SegmentRun {
   SegmentRun(const AudioClassifier& c, const SeekableAudio& a, const StreamOptions& o,
@@ -131,15 +152,7 @@ class SegmentWorker {
     last_ = last;
     for (uint64_t at = seek.input_frame; at < stop && !run_.stopping;) {
       const size_t want = static_cast<size_t>(std::min<uint64_t>(run_.block_frames, stop - at));
-      AudioView block = reader.Read(at, want);
-      if (block.frames > want) {
-        ThrowRuntimeError("reader returned " + std::to_string(block.frames) +
-                          " frames for a read of " + std::to_string(want));
-      }
-      if (block.frames == 0) {
-        ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
-                          std::to_string(frames_in) + " it declares");
-      }
+      const AudioView block = ReadBlock(reader, run_.audio, at, want);
       converter_.Process(block, &pending_);
       at += block.frames;
       run_.frames_read += block.frames;
@@ -371,20 +384,7 @@ class ReadAhead {
         size_t frame_bytes = 0;
         for (uint64_t at = begin; at < end;) {
           const size_t want = static_cast<size_t>(std::min<uint64_t>(block_, end - at));
-          const AudioView got = reader->Read(at, want);
-          if (got.frames > want) {  // the copy below has room for `want` frames only
-            ThrowRuntimeError("reader returned " + std::to_string(got.frames) +
-                              " frames for a read of " + std::to_string(want));
-          }
-          if (got.frames == 0) {
-            ThrowRuntimeError("audio ended at frame " + std::to_string(at) + " of the " +
-                              std::to_string(total_) + " it declares");
-          }
-          // A chunk's view spans all its bytes: every block must share its layout.
-          if (got.channels != audio_.channels()) {
-            ThrowInvalidArgument("audio block has " + std::to_string(got.channels) +
-                                 " channel(s), expected " + std::to_string(audio_.channels()));
-          }
+          const AudioView got = ReadBlock(*reader, audio_, at, want);
           if (at == begin) {
             first = got;
             frame_bytes = BytesPerSample(got.format) * got.channels;
@@ -394,7 +394,7 @@ class ReadAhead {
               slot.bytes.reset(new unsigned char[need]);
               slot.capacity = need;
             }
-          } else if (got.format != first.format) {
+          } else if (got.format != first.format) {  // one view spans the whole chunk
             ThrowInvalidArgument("audio block at frame " + std::to_string(at) +
                                  " changed its sample format within a read");
           }

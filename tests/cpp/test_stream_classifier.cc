@@ -415,14 +415,14 @@ TEST_CASE(decoded_audio_read_ahead_equals_sequential_stream) {
       message = e.what();
     }
     std::printf("  %s\n", message.c_str());
-    // A block that drops a channel mid-chunk is refused, not appended under
-    // the layout of the chunk's first block.
     // A read longer than asked would overrun the chunk it is copied into.
     if (failure == DecodedAudio::Failure::kLong) {
       CHECK(message.rfind("reader returned ", 0) == 0 &&
             message.find(" frames for a read of ") != std::string::npos);
       continue;
     }
+    // A block that drops a channel mid-chunk is refused, not appended under
+    // the layout of the chunk's first block.
     CHECK(message == (failure == DecodedAudio::Failure::kThrow   ? "bad block in the test file"
                       : failure == DecodedAudio::Failure::kShort ? "audio ended at frame 573305 of the 882000 it declares"
                                                                  : "audio block has 1 channel(s), expected 2"));
