@@ -82,20 +82,15 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-def _pss_mb() -> float | None:
+def _pss_mb() -> float:
     """This process's proportional set size now (engines still loaded), MiB.
 
     RSS counts a page once per mapping: each engine maps the shared XNNPACK
     weight cache again, so RSS counts those pages once per worker; PSS counts
     each page once."""
-    try:
-        with open("/proc/self/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+    from bench_corpus import _pss_kb  # benchmarks/ is on sys.path
+
+    return _pss_kb(os.getpid()) / 1024
 
 
 def _compare(got: list[Any], want: list[Any]) -> dict[str, Any]:
