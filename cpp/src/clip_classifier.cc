@@ -341,12 +341,14 @@ class ReadAhead {
   }
   uint64_t chunks() const { return chunks_; }
 
-  // Chunk c (in order), valid until Release(c); rethrows a decoder's error.
+  // Chunk c (in order), valid until Release(c); rethrows the error of the
+  // first chunk that failed once c is at or past it, so the error reported
+  // is the first in the audio whichever decoder fails first.
   AudioView Take(uint64_t c) {
     Slot& slot = slots_[c % slots_.size()];
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return error_ || slot.ready_chunk == c; });
-    if (error_) std::rethrow_exception(error_);
+    changed_.wait(lock, [&] { return error_chunk_ <= c || slot.ready_chunk == c; });
+    if (error_chunk_ <= c) std::rethrow_exception(error_);
     return slot.view;
   }
   void Release(uint64_t c) {
@@ -369,10 +371,11 @@ class ReadAhead {
   };
 
   void Decode(size_t d) {
+    uint64_t c = d;  // the chunk being decoded, for an error
     try {
       std::unique_ptr<SeekableAudio::Reader> reader = audio_.OpenReader();
       Slot& slot = slots_[d];
-      for (uint64_t c = d; c < chunks_; c += slots_.size()) {
+      for (; c < chunks_; c += slots_.size()) {
         {
           std::unique_lock<std::mutex> lock(mutex_);
           changed_.wait(lock, [&] { return stopping_ || slot.ready_chunk == kNone; });
@@ -416,7 +419,10 @@ class ReadAhead {
     } catch (...) {
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
+        if (c < error_chunk_) {
+          error_ = std::current_exception();
+          error_chunk_ = c;
+        }
       }
       changed_.notify_all();
     }
@@ -432,6 +438,7 @@ class ReadAhead {
   std::condition_variable changed_;
   bool stopping_ = false;
   std::exception_ptr error_;
+  uint64_t error_chunk_ = UINT64_MAX;  // the chunk error_ came from
   std::vector<std::thread> threads_;  // last: joined before the rest goes
 };
 
