@@ -93,6 +93,38 @@ def wav_bytes(
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
 
 
+def mp3_bytes(b1: int, mono: bool, side: int, declared: int, held: int, tags: bool) -> bytes:
+    """A first Layer III frame with a Xing/Info header (frames and bytes), filler
+    up to `held` stream bytes, and optionally ID3v2, APE and ID3v1 tags."""
+    frame = bytes([0xFF, b1, 0x90, 0xC4 if mono else 0x04])
+    if not b1 & 1:
+        frame += b"\x12\x34"  # CRC
+    frame += bytes(side) + b"Info" + struct.pack(">III", 3, declared // 400, declared)
+    stream = frame + b"\xaa" * max(0, held - len(frame))
+    if not tags:
+        return stream
+    id3v2 = b"ID3\x04\x00\x00" + bytes([0, 0, 0, 20]) + bytes(20)
+    ape = bytes(16) + b"APETAGEX" + struct.pack("<IIII", 2000, 48, 0, 0) + bytes(8)
+    return id3v2 + stream + ape + b"TAG" + bytes(125)
+
+
+def seed_mp3s() -> dict[str, bytes]:
+    layouts = {
+        "mpeg1_mono": (0xFB, True, 17),
+        "mpeg1_stereo": (0xFB, False, 32),
+        "mpeg2_mono": (0xF3, True, 9),
+        "mpeg25_stereo": (0xE3, False, 17),
+        "mpeg1_crc": (0xFA, True, 17),
+    }
+    seeds = {}
+    for name, (b1, mono, side) in layouts.items():
+        seeds[f"{name}.mp3"] = mp3_bytes(b1, mono, side, 4000, 4000, tags=False)
+        seeds[f"{name}_tagged.mp3"] = mp3_bytes(b1, mono, side, 4000, 4000, tags=True)
+    seeds["joined.mp3"] = mp3_bytes(0xFB, True, 17, 2000, 8000, tags=True)
+    seeds["cut.mp3"] = mp3_bytes(0xFB, True, 17, 900000, 3000, tags=False)
+    return seeds
+
+
 def seed_wavs() -> dict[str, bytes]:
     wavs = {}
     for bits, is_float in [
@@ -230,6 +262,7 @@ def all_seeds() -> dict[str, dict[str, bytes]]:
         "fuzz_model_metadata": metadata,
         "fuzz_zip_archive": zips,
         "fuzz_wav_reader": seed_wavs(),
+        "fuzz_mp3_header": seed_mp3s(),
         "fuzz_labels": labels,
         "fuzz_pcm_resample": pcm,
     }

@@ -33,6 +33,7 @@ TARGETS = [
     "fuzz_model_metadata",
     "fuzz_zip_archive",
     "fuzz_wav_reader",
+    "fuzz_mp3_header",
     "fuzz_labels",
     "fuzz_pcm_resample",
 ]
@@ -43,6 +44,7 @@ DICTS = {
     "fuzz_model_metadata": "metadata.dict",
     "fuzz_zip_archive": "zip.dict",
     "fuzz_wav_reader": "wav.dict",
+    "fuzz_mp3_header": "mp3.dict",
     "fuzz_labels": "labels.dict",
 }
 # One allocation above this, or a process above the RSS limit, is a finding:

@@ -51,7 +51,7 @@ def file_blocks(
     from audioclf.audio_classifier import _is_wav, _read_blocks
 
     if not _is_wav(path):
-        rate, channels, _, blocks = _read_blocks(path, block_frames)
+        rate, channels, _, blocks = _read_blocks(path, block_frames, strict)
         return rate, channels, blocks
     reader = _core.WavReader(path, strict=bool(strict))
     info = reader.info

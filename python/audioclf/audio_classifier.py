@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -170,7 +171,10 @@ class AudioClassifier:
         :meth:`classify_clip`; ``progress(frames_read, frames_total)`` is
         called after each block. A WAV file shorter than its header says is
         read as far as it goes with a :class:`TruncatedAudioWarning`, or
-        refused (ValueError) with ``strict=True``.
+        refused (ValueError) with ``strict=True``; so is an MP3 file whose
+        Xing/Info header declares fewer or more bytes than it holds (MP3
+        files joined end to end decode only as far as the first one's
+        header says).
         """
         path = path_arg(path, "path")
         if progress is not None:
@@ -320,7 +324,7 @@ class AudioClassifier:
 
             blocks: Iterable[np.ndarray] = wav_blocks()
         else:
-            rate, channels, total, blocks = _read_blocks(path, block_frames)
+            rate, channels, total, blocks = _read_blocks(path, block_frames, strict)
         with _naming_errors(path), quiet_litert():  # each worker compiles its own model
             stream = _core.StreamClassifier(
                 native,
@@ -488,13 +492,22 @@ def _soundfile(path: str) -> Any:
     return soundfile
 
 
-def _read_blocks(path: str, block_frames: int) -> tuple[int, int, int, Iterable[np.ndarray]]:
+def _read_blocks(
+    path: str, block_frames: int, strict: bool = False
+) -> tuple[int, int, int, Iterable[np.ndarray]]:
     """Opens a non-WAV file with soundfile: its rate, channels, frames and float32 blocks."""
     soundfile = _soundfile(path)
     try:
         info = soundfile.info(path)
     except Exception as error:  # soundfile raises its own LibsndfileError
         raise ValueError(f"audio file '{path}' cannot be read: {error}") from error
+    if info.format == "MP3":
+        # libsndfile stops where the Xing/Info header says the stream ends.
+        problem = _core.read_mp3_header(path).describe_mismatch(path)
+        if problem and strict:
+            raise ValueError(problem)
+        if problem:
+            warnings.warn(problem, _core.TruncatedAudioWarning, stacklevel=4)
 
     def blocks() -> Iterable[np.ndarray]:
         with soundfile.SoundFile(path) as f:

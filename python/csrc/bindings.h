@@ -26,6 +26,7 @@ void BindAudioBuffer(pybind11::module_& m);
 void BindRingBuffer(pybind11::module_& m);
 void BindCaptureBuffer(pybind11::module_& m);
 void BindWavReader(pybind11::module_& m);
+void BindMp3Header(pybind11::module_& m);
 void BindClassificationResult(pybind11::module_& m);
 void BindAudioClassifier(pybind11::module_& m);
 void BindAudioEmbedder(pybind11::module_& m);

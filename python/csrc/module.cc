@@ -93,6 +93,7 @@ PYBIND11_MODULE(_core, m) {
   audioclf::python::BindRingBuffer(m);
   audioclf::python::BindCaptureBuffer(m);
   audioclf::python::BindWavReader(m);
+  audioclf::python::BindMp3Header(m);
   audioclf::python::BindClassificationResult(m);
   audioclf::python::BindAudioClassifier(m);
   audioclf::python::BindAudioEmbedder(m);

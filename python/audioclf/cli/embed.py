@@ -117,7 +117,12 @@ def add_embed_command(commands: Any) -> None:
         help="inference threads (default -1: LiteRT's)",
     )
     embed.add_argument(
-        "--strict", action="store_true", help="refuse a truncated WAV file instead of reading it"
+        "--strict",
+        action="store_true",
+        help=(
+            "refuse a truncated WAV file, or an MP3 file its Xing/Info header does not "
+            "cover, instead of reading it"
+        ),
     )
     embed.set_defaults(run=run_embed, parser=embed)
 

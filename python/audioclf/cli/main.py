@@ -211,7 +211,10 @@ def _build_parser() -> argparse.ArgumentParser:
     classify.add_argument(
         "--strict",
         action="store_true",
-        help="refuse a truncated WAV file instead of reading the frames it holds",
+        help=(
+            "refuse a truncated WAV file, or an MP3 file its Xing/Info header does not "
+            "cover, instead of reading what it can"
+        ),
     )
     classify.add_argument(
         "--events", action="store_true", help="print merged events instead of windows (below)"
