@@ -4,8 +4,14 @@
 #ifndef AUDIOCLF_FUZZ_FUZZ_COMMON_H_
 #define AUDIOCLF_FUZZ_FUZZ_COMMON_H_
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "audioclf/error.h"
 
@@ -28,5 +34,24 @@
       std::abort();                                                        \
     }                                                                      \
   } while (0)
+
+namespace audioclf_fuzz {
+
+// The input as a file, for readers that take a path: one memfd per process,
+// rewritten for each input (no disk I/O), opened through /proc/self/fd.
+inline std::string WriteInput(const uint8_t* data, size_t size) {
+  static int fd = memfd_create("audioclf_fuzz_input", 0);
+  if (fd < 0) {
+    std::perror("memfd_create");
+    std::abort();
+  }
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) {
+    std::perror("memfd write");
+    std::abort();
+  }
+  return "/proc/self/fd/" + std::to_string(fd);
+}
+
+}  // namespace audioclf_fuzz
 
 #endif  // AUDIOCLF_FUZZ_FUZZ_COMMON_H_

@@ -1,9 +1,6 @@
 // The MP3 header check on untrusted bytes: ParseMp3Frames on the buffer
 // itself, and ReadMp3Header (tags, frame, trailing tags) on the same bytes
 // in a memfd opened through /proc/self/fd.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,24 +11,6 @@
 #include "fuzz_common.h"
 
 namespace {
-
-int MemFd() {
-  static int fd = memfd_create("audioclf_fuzz.mp3", 0);
-  if (fd < 0) {
-    std::perror("memfd_create");
-    std::abort();
-  }
-  return fd;
-}
-
-std::string WriteInput(const uint8_t* data, size_t size) {
-  const int fd = MemFd();
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) {
-    std::perror("memfd write");
-    std::abort();
-  }
-  return "/proc/self/fd/" + std::to_string(fd);
-}
 
 void CheckHeader(const audioclf::Mp3Header& header, uint64_t size) {
   if (!header.found) return;
@@ -49,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Mp3Header parsed = ParseMp3Frames(data, size, 0);
   CheckHeader(parsed, size);
   (void)DescribeMp3LengthMismatch(parsed, "fuzz.mp3");
-  const std::string path = WriteInput(data, size);
+  const std::string path = audioclf_fuzz::WriteInput(data, size);
   AUDIOCLF_FUZZ_GUARD({
     const Mp3Header header = ReadMp3Header(path);
     CheckHeader(header, size);

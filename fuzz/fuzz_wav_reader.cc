@@ -1,8 +1,5 @@
 // The WAV reader on untrusted bytes. WavReader reads from a path, so the
 // bytes go into a memfd opened through /proc/self/fd (no disk I/O).
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,29 +13,11 @@
 namespace {
 // Frames per ReadFrames call, as a streaming caller would read.
 constexpr size_t kBlockFrames = 256;
-
-int MemFd() {
-  static int fd = memfd_create("audioclf_fuzz.wav", 0);
-  if (fd < 0) {
-    std::perror("memfd_create");
-    std::abort();
-  }
-  return fd;
-}
-
-std::string WriteInput(const uint8_t* data, size_t size) {
-  const int fd = MemFd();
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) {
-    std::perror("memfd write");
-    std::abort();
-  }
-  return "/proc/self/fd/" + std::to_string(fd);
-}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace audioclf;
-  const std::string path = WriteInput(data, size);
+  const std::string path = audioclf_fuzz::WriteInput(data, size);
   AUDIOCLF_FUZZ_GUARD({
     WavReader reader = WavReader::Open(path);
     const WavInfo info = reader.info();
