@@ -3,8 +3,6 @@
 // in a memfd opened through /proc/self/fd.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "audioclf/audio/mp3_header.h"

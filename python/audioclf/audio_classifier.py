@@ -504,9 +504,9 @@ def _read_blocks(
     if info.format == "MP3":
         # libsndfile stops where the Xing/Info header says the stream ends.
         problem = _core.read_mp3_header(path).describe_mismatch(path)
-        if problem and strict:
-            raise ValueError(problem)
         if problem:
+            if strict:
+                raise ValueError(problem)
             warnings.warn(problem, _core.TruncatedAudioWarning, stacklevel=4)
 
     def blocks() -> Iterable[np.ndarray]:

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -54,6 +55,12 @@ bool ParseFrameHeader(const unsigned char* p, FrameInfo* frame) {
   return true;
 }
 
+// A Xing/Info tag and its flags word at data + at, inside [data, data + size).
+bool IsInfoTag(const unsigned char* data, size_t size, size_t at) {
+  return at + 8 <= size &&
+         (std::memcmp(data + at, "Xing", 4) == 0 || std::memcmp(data + at, "Info", 4) == 0);
+}
+
 std::string Seconds(double seconds) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", seconds);
@@ -71,6 +78,7 @@ class Descriptor {
     size_t done = 0;
     while (done < size) {
       const ssize_t got = pread(fd_, out + done, size - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
       if (got <= 0) break;
       done += static_cast<size_t>(got);
     }
@@ -90,26 +98,22 @@ Mp3Header ParseMp3Frames(const unsigned char* data, size_t size, uint64_t offset
     FrameInfo frame;
     if (!ParseFrameHeader(data + i, &frame)) continue;
     const size_t side = frame.mpeg1 ? (frame.mono ? 17 : 32) : (frame.mono ? 9 : 17);
-    // The tag sits after the side information; with a CRC, 2 bytes later.
-    for (size_t at : {i + 4 + side, i + 6 + side}) {
-      if (at == i + 6 + side && !frame.crc) break;
-      if (at + 8 > size) break;
-      const unsigned char* tag = data + at;
-      if (std::memcmp(tag, "Xing", 4) != 0 && std::memcmp(tag, "Info", 4) != 0) continue;
-      const uint32_t flags = BigEndian32(tag + 4);
-      size_t field = at + 8;
-      header.found = true;
-      header.sample_rate = frame.sample_rate;
-      header.samples_per_frame = frame.mpeg1 ? 1152 : 576;
-      header.first_frame = offset + i;
-      if ((flags & 1) != 0 && field + 4 <= size) {
-        header.declared_frames = BigEndian32(data + field);
-        field += 4;
-      }
-      if ((flags & 2) != 0 && field + 4 <= size) header.declared_bytes = BigEndian32(data + field);
-      return header;
+    // The tag sits after the side information; with a CRC, maybe 2 bytes later.
+    size_t at = i + 4 + side;
+    if (!IsInfoTag(data, size, at) && frame.crc) at += 2;
+    if (!IsInfoTag(data, size, at)) return header;  // the first frame declares nothing
+    const uint32_t flags = BigEndian32(data + at + 4);
+    size_t field = at + 8;
+    header.found = true;
+    header.sample_rate = frame.sample_rate;
+    header.samples_per_frame = frame.mpeg1 ? 1152 : 576;
+    header.first_frame = offset + i;
+    if ((flags & 1) != 0 && field + 4 <= size) {
+      header.declared_frames = BigEndian32(data + field);
+      field += 4;
     }
-    return header;  // the first frame carries no header: nothing declared
+    if ((flags & 2) != 0 && field + 4 <= size) header.declared_bytes = BigEndian32(data + field);
+    return header;
   }
   return header;
 }
